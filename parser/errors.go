@@ -1,0 +1,102 @@
+package parser
+
+import (
+	"errors"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Sentinel errors. Every error returned by Parse and ParseTimestamp wraps
+// exactly one of them; test with errors.Is. The concrete errors also quote the
+// offending name or value (at most 64 bytes, always valid UTF-8), e.g.
+//
+//	bad value "12abc" for "x": not a number
+var (
+	// ErrNoFields: nothing of the form name: value (blank after the timestamp, or text without ':').
+	ErrNoFields = errors.New("no fields")
+	// ErrMissingColon: one of several fragments has no colon, e.g. the "5" of "x: 0,5".
+	ErrMissingColon = errors.New("field without ':'")
+	// ErrEmptyName: a field has nothing before its ':'.
+	ErrEmptyName = errors.New("empty name")
+	// ErrBadName: a name has a character outside letters, digits, space, '_', '.', '-', '/' and
+	// bytes >= 0x80, or has no letter, digit or non-ASCII byte at all.
+	ErrBadName = errors.New("invalid character in name")
+	// ErrEmptyValue: a field has nothing after its ':'.
+	ErrEmptyValue = errors.New("empty value")
+	// ErrBadValue: a value is not a number as R prints it, or overflows float64.
+	ErrBadValue = errors.New("not a number")
+	// ErrTooManyFields: a message has more than MaxFields fields.
+	ErrTooManyFields = errors.New("too many fields")
+	// ErrBadTimestamp: ParseTimestamp does not recognise the text. Parse never returns it.
+	ErrBadTimestamp = errors.New("unrecognised timestamp")
+)
+
+// errTooManyFields is preformatted: it carries no message-specific data.
+var errTooManyFields = &parseError{err: ErrTooManyFields, subject: "message", text: "more than " + strconv.Itoa(MaxFields) + " fields"}
+
+// excerptLen bounds how much of an offending name or value an error quotes.
+const excerptLen = 64
+
+// parseError tells which part of a message was rejected and why. It copies
+// the offending text because the message buffer is reused after Parse returns.
+type parseError struct {
+	err     error  // one of the sentinels
+	subject string // "value", "name", "field" or "message"
+	text    string // offending text, valid UTF-8, truncated
+	name    string // name of the field a bad value belongs to
+}
+
+func newError(err error, subject string, text, name []byte) *parseError {
+	e := &parseError{err: err, subject: subject, text: excerpt(text)}
+	if name != nil {
+		e.name = excerpt(name)
+	}
+	return e
+}
+
+func (e *parseError) Error() string {
+	if e.err == ErrTooManyFields {
+		return e.err.Error() + ": " + e.text
+	}
+	s := "bad " + e.subject + " " + strconv.Quote(e.text)
+	if e.name != "" {
+		s += " for " + strconv.Quote(e.name)
+	}
+	return s + ": " + e.err.Error()
+}
+
+func (e *parseError) Unwrap() error { return e.err }
+
+// timestampError reports a timestamp ParseTimestamp could not read.
+type timestampError struct {
+	text   string // offending text, valid UTF-8, truncated
+	reason string
+}
+
+func (e *timestampError) Error() string {
+	return ErrBadTimestamp.Error() + " " + strconv.Quote(e.text) + ": " + e.reason
+}
+
+func (e *timestampError) Unwrap() error { return ErrBadTimestamp }
+
+// excerpt returns at most about excerptLen bytes of b as valid UTF-8 (latin1
+// decoded when b is not UTF-8), marking a cut with "...".
+func excerpt(b []byte) string {
+	cut := false
+	if utf8.Valid(b) {
+		if len(b) > excerptLen {
+			n := excerptLen
+			for n > 0 && !utf8.RuneStart(b[n]) {
+				n--
+			}
+			b, cut = b[:n], true
+		}
+	} else if len(b) > excerptLen {
+		b, cut = b[:excerptLen], true
+	}
+	s := DisplayName(b)
+	if cut {
+		s += "..."
+	}
+	return s
+}

@@ -1,0 +1,148 @@
+package parser
+
+import (
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Byte classes, looked up in byteClass.
+const (
+	nameAllowed     = 1 << iota // may appear in a name
+	nameSignificant             // letter, digit or non-ASCII: gives the name some content
+	classSep                    // ',' or ';': ends a field
+	classColon                  // ':': ends a name
+)
+
+// byteClass classifies every byte once, so Parse finds the end of a name
+// and checks its characters with a single table load per byte.
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c >= 0x80:
+			t[c] = nameAllowed | nameSignificant
+		case c == ' ', c == '_', c == '.', c == '-', c == '/':
+			t[c] = nameAllowed
+		case c == ',', c == ';':
+			t[c] = classSep
+		case c == ':':
+			t[c] = classColon
+		}
+	}
+	return t
+}()
+
+// checkName applies the name rule to a trimmed name.
+func checkName(name []byte) error {
+	if len(name) == 0 {
+		return ErrEmptyName
+	}
+	var all uint8 = nameAllowed // cleared by any byte that is not allowed
+	var some uint8              // collects the classes of all bytes
+	for _, c := range name {
+		k := byteClass[c]
+		all &= k
+		some |= k
+	}
+	if all == 0 || some&nameSignificant == 0 {
+		return ErrBadName
+	}
+	return nil
+}
+
+// DisplayName returns raw as valid UTF-8: raw itself if it is valid UTF-8, else raw decoded as latin1
+// (ISO-8859-1: every byte is the code point of the same value). Used in HELP texts and logs.
+func DisplayName(raw []byte) string {
+	if utf8.Valid(raw) {
+		return string(raw)
+	}
+	var sb strings.Builder
+	sb.Grow(2 * len(raw))
+	for _, c := range raw {
+		sb.WriteRune(rune(c))
+	}
+	return sb.String()
+}
+
+// MetricName turns an R name into a Prometheus metric name following the
+// rules in the package documentation: decode (UTF-8, else latin1), lower-case,
+// transliterate Latin diacritics, spell other non-ASCII characters as u<hex>,
+// join the ASCII letter/digit words with '_', prefix "r_" before a leading
+// digit, and fall back to "r_<fnv1a32>" when nothing is left. It never returns
+// "" and the result always matches ^[a-z][a-z0-9_]*$ with no "__" and no
+// trailing '_'.
+func MetricName(raw []byte) string {
+	w := nameWriter{}
+	w.sb.Grow(len(raw) + 8)
+	if utf8.Valid(raw) {
+		for _, r := range string(raw) {
+			w.rune(r)
+		}
+	} else {
+		for _, c := range raw {
+			w.rune(rune(c))
+		}
+	}
+	s := w.sb.String()
+	switch {
+	case s == "":
+		h := fnv.New32a()
+		h.Write(raw)
+		return "r_" + hex8(h.Sum32())
+	case isDigit(s[0]):
+		return "r_" + s
+	}
+	return s
+}
+
+// nameWriter builds a metric name word by word; separators are only written
+// between words, which collapses runs and trims both ends for free.
+type nameWriter struct {
+	sb  strings.Builder
+	sep bool // a separator is pending before the next word byte
+}
+
+func (w *nameWriter) byte(c byte) {
+	if w.sep && w.sb.Len() > 0 {
+		w.sb.WriteByte('_')
+	}
+	w.sep = false
+	w.sb.WriteByte(c)
+}
+
+func (w *nameWriter) rune(r rune) {
+	r = unicode.ToLower(r)
+	if r < utf8.RuneSelf {
+		c := byte(r)
+		if c >= 'a' && c <= 'z' || isDigit(c) {
+			w.byte(c)
+		} else {
+			w.sep = true // '_' too: it is the separator itself
+		}
+		return
+	}
+	if t := transliterate(r); t != "" {
+		for i := 0; i < len(t); i++ {
+			w.byte(t[i])
+		}
+		return
+	}
+	w.sep = true
+	w.byte('u')
+	for _, c := range strconv.FormatInt(int64(r), 16) {
+		w.byte(byte(c))
+	}
+	w.sep = true
+}
+
+func hex8(v uint32) string {
+	const digits = "0123456789abcdef"
+	var b [8]byte
+	for i := 7; i >= 0; i-- {
+		b[i] = digits[v&0xf]
+		v >>= 4
+	}
+	return string(b[:])
+}

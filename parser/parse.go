@@ -1,0 +1,140 @@
+package parser
+
+import "bytes"
+
+// Message is one parsed status message. Its slices alias the input line and the Fields
+// backing array is reused by the next Parse call into the same Message.
+type Message struct {
+	Timestamp []byte // raw text between a leading '[' and its ']' (trimmed), nil when the message has no bracket prefix
+	Fields    []Field
+}
+
+// Field is one `Name: value` pair.
+type Field struct {
+	Name    []byte  // raw name as received, surrounding spaces/tabs trimmed; may be latin1 (invalid UTF-8)
+	Value   float64 // the value; meaningless when Missing
+	Missing bool    // R's NA
+}
+
+// MaxFields bounds the number of fields in one message.
+const MaxFields = 256
+
+// Parse parses line into m, reusing m.Fields' backing array. It returns an error wrapping one of
+// the sentinel errors above (test with errors.Is); on error m's contents are unspecified.
+// The whole message is rejected if any field is bad (all-or-nothing).
+//
+// Parse does not interpret the timestamp (see ParseTimestamp): a message whose
+// bracket holds something that is not a time is still accepted.
+func Parse(line []byte, m *Message) error {
+	m.Timestamp = nil
+	m.Fields = m.Fields[:0]
+
+	rest := trimLeft(line)
+	if len(rest) > 0 && rest[0] == '[' {
+		// Without a closing ']' the '[' stays part of the first name, which
+		// then fails the name check: a truncated prefix is never guessed at.
+		if end := bytes.IndexByte(rest, ']'); end >= 0 {
+			m.Timestamp = trimSpace(rest[1:end])
+			rest = trimLeft(rest[end+1:])
+			if len(rest) > 0 && rest[0] == '-' {
+				rest = trimLeft(rest[1:])
+			}
+		}
+	}
+	fields := rest
+	fs := m.Fields
+
+	for len(rest) > 0 {
+		// The name runs to the first ':', ',' or ';'. Its bytes are
+		// classified on the way, so a plain name needs no second pass.
+		i := 0
+		all, some := uint8(nameAllowed), uint8(0)
+		for ; i < len(rest); i++ {
+			k := byteClass[rest[i]]
+			if k&(classColon|classSep) != 0 {
+				break
+			}
+			all &= k
+			some |= k
+		}
+
+		if i == len(rest) || rest[i] != ':' {
+			frag := trimSpace(rest[:i])
+			rest = rest[min(i+1, len(rest)):]
+			if len(frag) == 0 {
+				continue // tolerate "x: 1," and "x: 1,,y: 2"
+			}
+			// Any ':' in the message belongs to another fragment, so the
+			// sender did write fields and this fragment is a stray piece
+			// of one (e.g. the "5" of "x: 0,5"); otherwise it is free text.
+			if bytes.IndexByte(fields, ':') >= 0 {
+				return newError(ErrMissingColon, "field", frag, nil)
+			}
+			return newError(ErrNoFields, "message", trimSpace(fields), nil)
+		}
+
+		// The value runs from the ':' to the next ',' or ';'.
+		j := i + 1
+		for ; j < len(rest); j++ {
+			if byteClass[rest[j]]&classSep != 0 {
+				break
+			}
+		}
+		name := trimSpace(rest[:i])
+		raw := trimSpace(rest[i+1 : j])
+		frag := rest[:j]
+		rest = rest[min(j+1, len(rest)):]
+
+		// A tab at either end of the name is trimmed but fails the
+		// byte-class test, so look again before rejecting.
+		if all == 0 || some&nameSignificant == 0 {
+			if err := checkName(name); err != nil {
+				if err == ErrEmptyName {
+					return newError(err, "field", trimSpace(frag), nil)
+				}
+				return newError(err, "name", name, nil)
+			}
+		}
+		v, missing, err := parseValue(raw)
+		if err != nil {
+			return newError(err, "value", raw, name)
+		}
+		n := len(fs)
+		if n == MaxFields {
+			return errTooManyFields
+		}
+		// Growing by hand and storing field by field avoids building the
+		// Field on the stack and copying it, which costs a store-forwarding
+		// stall on every field.
+		if n < cap(fs) {
+			fs = fs[:n+1]
+		} else {
+			fs = append(fs, Field{})
+		}
+		f := &fs[n]
+		f.Name, f.Value, f.Missing = name, v, missing
+	}
+
+	m.Fields = fs
+	if len(fs) == 0 {
+		return ErrNoFields
+	}
+	return nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' }
+
+func trimLeft(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	return b
+}
+
+func trimSpace(b []byte) []byte {
+	b = trimLeft(b)
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}

@@ -1,0 +1,380 @@
+package parser
+
+import (
+	"errors"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+type wantField struct {
+	name    string
+	value   float64
+	missing bool
+}
+
+type parseTest struct {
+	line   string
+	ts     string // expected Timestamp; "" means nil
+	fields []wantField
+	err    error
+}
+
+const blogLine = "[2026-11-25 17:06:16] - Random Poisson: 11"
+
+var parseTests = map[string]parseTest{
+	"blog line": {
+		line: blogLine, ts: "2026-11-25 17:06:16",
+		fields: []wantField{{name: "Random Poisson", value: 11}},
+	},
+	"no timestamp":            {line: "Random Poisson: 11", fields: []wantField{{name: "Random Poisson", value: 11}}},
+	"surrounding spaces":      {line: " \t x \t:\t 1 \t", fields: []wantField{{name: "x", value: 1}}},
+	"several fields":          {line: "x: 1, y: 2; z: 3", fields: []wantField{{name: "x", value: 1}, {name: "y", value: 2}, {name: "z", value: 3}}},
+	"trailing separator":      {line: "x: 1,", fields: []wantField{{name: "x", value: 1}}},
+	"empty fragments":         {line: ";x: 1,, ;\t,y: 2;", fields: []wantField{{name: "x", value: 1}, {name: "y", value: 2}}},
+	"integer":                 {line: "x: 11", fields: []wantField{{name: "x", value: 11}}},
+	"negative integer":        {line: "x: -3", fields: []wantField{{name: "x", value: -3}}},
+	"plus sign":               {line: "x: +7", fields: []wantField{{name: "x", value: 7}}},
+	"decimal":                 {line: "x: 0.5", fields: []wantField{{name: "x", value: 0.5}}},
+	"leading dot":             {line: "x: .5", fields: []wantField{{name: "x", value: 0.5}}},
+	"trailing dot":            {line: "x: 5.", fields: []wantField{{name: "x", value: 5}}},
+	"negative decimal":        {line: "x: -0.25", fields: []wantField{{name: "x", value: -0.25}}},
+	"scientific plus":         {line: "x: 1e+05", fields: []wantField{{name: "x", value: 1e5}}},
+	"scientific minus":        {line: "x: 1e-04", fields: []wantField{{name: "x", value: 1e-4}}},
+	"scientific upper":        {line: "x: 1.5E10", fields: []wantField{{name: "x", value: 1.5e10}}},
+	"scientific no sign":      {line: "x: 1e5", fields: []wantField{{name: "x", value: 1e5}}},
+	"15 digits":               {line: "x: 123456789012345", fields: []wantField{{name: "x", value: 123456789012345}}},
+	"R's max float":           {line: "x: 1.79769313486232e+308", fields: []wantField{{name: "x", value: math.MaxFloat64}}},
+	"negative zero":           {line: "x: -0", fields: []wantField{{name: "x", value: math.Copysign(0, -1)}}},
+	"Inf":                     {line: "x: Inf", fields: []wantField{{name: "x", value: math.Inf(1)}}},
+	"-Inf":                    {line: "x: -Inf", fields: []wantField{{name: "x", value: math.Inf(-1)}}},
+	"+Inf":                    {line: "x: +Inf", fields: []wantField{{name: "x", value: math.Inf(1)}}},
+	"NaN":                     {line: "x: NaN", fields: []wantField{{name: "x", value: math.NaN()}}},
+	"NA":                      {line: "x: NA", fields: []wantField{{name: "x", missing: true}}},
+	"TRUE":                    {line: "x: TRUE", fields: []wantField{{name: "x", value: 1}}},
+	"FALSE":                   {line: "x: FALSE", fields: []wantField{{name: "x", value: 0}}},
+	"mixed specials":          {line: "a: NA; b: TRUE, c: -Inf", fields: []wantField{{name: "a", missing: true}, {name: "b", value: 1}, {name: "c", value: math.Inf(-1)}}},
+	"name characters":         {line: "Loss/train.v2 - best_1: 3", fields: []wantField{{name: "Loss/train.v2 - best_1", value: 3}}},
+	"latin1 name":             {line: "Temp\xe9rature: 21.5", fields: []wantField{{name: "Temp\xe9rature", value: 21.5}}},
+	"utf8 name":               {line: "温度: 21.5", fields: []wantField{{name: "温度", value: 21.5}}},
+	"timestamp with zone":     {line: "[2026-11-25 17:06:16.123456 CET] - x: 1", ts: "2026-11-25 17:06:16.123456 CET", fields: []wantField{{name: "x", value: 1}}},
+	"bracket without dash":    {line: "[2026-11-25 17:06:16] x: 1", ts: "2026-11-25 17:06:16", fields: []wantField{{name: "x", value: 1}}},
+	"dash glued to bracket":   {line: "[2026-11-25 17:06:16]- x: 1", ts: "2026-11-25 17:06:16", fields: []wantField{{name: "x", value: 1}}},
+	"no space at all":         {line: "[ts]-x:1", ts: "ts", fields: []wantField{{name: "x", value: 1}}},
+	"unparseable timestamp":   {line: "[yesterday] - x: 1", ts: "yesterday", fields: []wantField{{name: "x", value: 1}}},
+	"timestamp spaces":        {line: "  [ 1764090547 ]  -  x: 1", ts: "1764090547", fields: []wantField{{name: "x", value: 1}}},
+	"value with colon":        {line: "x: 1:2", err: ErrBadValue},
+	"decimal comma":           {line: "x: 0,5", err: ErrMissingColon},
+	"stray fragment first":    {line: "5, x: 1", err: ErrMissingColon},
+	"empty value":             {line: "x:", err: ErrEmptyValue},
+	"blank value":             {line: "x: \t ", err: ErrEmptyValue},
+	"empty name":              {line: ": 5", err: ErrEmptyName},
+	"blank name":              {line: "x: 1, \t: 5", err: ErrEmptyName},
+	"label syntax in name":    {line: `a{b="c"}: 1`, err: ErrBadName},
+	"control char in name":    {line: "a\x01b: 1", err: ErrBadName},
+	"tab inside name":         {line: "a\tb: 1", err: ErrBadName},
+	"equals in name":          {line: "a=b: 1", err: ErrBadName},
+	"punctuation-only name":   {line: "--: 1", err: ErrBadName},
+	"slash-only name":         {line: "/: 1", err: ErrBadName},
+	"unclosed bracket":        {line: "[2026-11-25 17:06:16 - x: 1", err: ErrBadName},
+	"unclosed bracket text":   {line: "[oops", err: ErrNoFields},
+	"only timestamp":          {line: "[2026-11-25 17:06:16]", err: ErrNoFields},
+	"only timestamp and dash": {line: "[2026-11-25 17:06:16] - ", err: ErrNoFields},
+	"blank line":              {line: " \t ", err: ErrNoFields},
+	"empty line":              {line: "", err: ErrNoFields},
+	"only separators":         {line: ",;, ;", err: ErrNoFields},
+	"free text":               {line: "hello world", err: ErrNoFields},
+	"free text after ts":      {line: "[2026-11-25 17:06:16] - starting up", ts: "2026-11-25 17:06:16", err: ErrNoFields},
+	"lowercase inf":           {line: "x: inf", err: ErrBadValue},
+	"lowercase nan":           {line: "x: nan", err: ErrBadValue},
+	"lowercase na":            {line: "x: na", err: ErrBadValue},
+	"lowercase true":          {line: "x: true", err: ErrBadValue},
+	"Infinity":                {line: "x: Infinity", err: ErrBadValue},
+	"hex":                     {line: "x: 0x10", err: ErrBadValue},
+	"underscore digits":       {line: "x: 1_000", err: ErrBadValue},
+	"trailing letters":        {line: "x: 12abc", err: ErrBadValue},
+	"exponent without digits": {line: "x: 1e", err: ErrBadValue},
+	"exponent sign only":      {line: "x: 1e+", err: ErrBadValue},
+	"lone dot":                {line: "x: .", err: ErrBadValue},
+	"lone minus":              {line: "x: -", err: ErrBadValue},
+	"two dots":                {line: "x: 1.2.3", err: ErrBadValue},
+	"double sign":             {line: "x: --1", err: ErrBadValue},
+	"inner space":             {line: "x: 1 2", err: ErrBadValue},
+	"overflow":                {line: "x: 1e999", err: ErrBadValue},
+	"bad value after good":    {line: "x: 1, y: abc", err: ErrBadValue},
+	"256 fields":              {line: manyFields(256), fields: manyWant(256)},
+	"257 fields":              {line: manyFields(257), err: ErrTooManyFields},
+}
+
+func manyFields(n int) string {
+	var sb strings.Builder
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("f" + strconv.Itoa(i) + ": " + strconv.Itoa(i))
+	}
+	return sb.String()
+}
+
+func manyWant(n int) []wantField {
+	w := make([]wantField, n)
+	for i := range w {
+		w[i] = wantField{name: "f" + strconv.Itoa(i), value: float64(i)}
+	}
+	return w
+}
+
+// sameFloat reports whether a and b are the same float64, treating all NaNs
+// as equal and telling -0 from +0.
+func sameFloat(a, b float64) bool {
+	if math.IsNaN(a) || math.IsNaN(b) {
+		return math.IsNaN(a) && math.IsNaN(b)
+	}
+	return math.Float64bits(a) == math.Float64bits(b)
+}
+
+func TestParse(t *testing.T) {
+	for name, tc := range parseTests {
+		t.Run(name, func(t *testing.T) {
+			var m Message
+			err := Parse([]byte(tc.line), &m)
+			if tc.err != nil {
+				if !errors.Is(err, tc.err) {
+					t.Fatalf("Parse(%q) error = %v, want %v", tc.line, err, tc.err)
+				}
+				if !utf8.ValidString(err.Error()) {
+					t.Errorf("error message is not UTF-8: %q", err.Error())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse(%q) error = %v", tc.line, err)
+			}
+			if tc.ts == "" && m.Timestamp != nil {
+				t.Errorf("Timestamp = %q, want nil", m.Timestamp)
+			}
+			if tc.ts != "" && string(m.Timestamp) != tc.ts {
+				t.Errorf("Timestamp = %q, want %q", m.Timestamp, tc.ts)
+			}
+			if len(m.Fields) != len(tc.fields) {
+				t.Fatalf("got %d fields, want %d: %+v", len(m.Fields), len(tc.fields), m.Fields)
+			}
+			for i, f := range m.Fields {
+				w := tc.fields[i]
+				if string(f.Name) != w.name || f.Missing != w.missing || (!w.missing && !sameFloat(f.Value, w.value)) {
+					t.Errorf("field %d = {%q %v %v}, want {%q %v %v}", i, f.Name, f.Value, f.Missing, w.name, w.value, w.missing)
+				}
+			}
+		})
+	}
+}
+
+func TestParseEmptyBrackets(t *testing.T) {
+	var m Message
+	if err := Parse([]byte("[] x: 1"), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Timestamp == nil || len(m.Timestamp) != 0 {
+		t.Errorf("Timestamp = %#v, want empty and non-nil", m.Timestamp)
+	}
+}
+
+func TestParseReusesMessage(t *testing.T) {
+	var m Message
+	if err := Parse([]byte("[t] a: 1, b: 2, c: 3"), &m); err != nil {
+		t.Fatal(err)
+	}
+	if err := Parse([]byte("d: 4"), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Timestamp != nil || len(m.Fields) != 1 || string(m.Fields[0].Name) != "d" {
+		t.Errorf("stale data after reuse: %+v", m)
+	}
+}
+
+func TestParseErrorMessages(t *testing.T) {
+	tests := map[string]struct {
+		line, want string
+	}{
+		"bad value":     {"x: 12abc", `bad value "12abc" for "x": not a number`},
+		"empty value":   {"x:", `bad value "" for "x": empty value`},
+		"missing colon": {"x: 0,5", `bad field "5": field without ':'`},
+		"empty name":    {" : 5", `bad field ": 5": empty name`},
+		"bad name":      {`a{b="c"}: 1`, `bad name "a{b=\"c\"}": invalid character in name`},
+		"latin1 name":   {"Temp\xe9rature: x", `bad value "x" for "Température": not a number`},
+		"control char":  {"a\x01: 1", `bad name "a\x01": invalid character in name`},
+		"free text":     {"hello world", `bad message "hello world": no fields`},
+		"blank":         {"", `no fields`},
+		"too many":      {manyFields(300), `too many fields: more than 256 fields`},
+		"long value":    {"x: " + strings.Repeat("9", 100) + "z", `bad value "` + strings.Repeat("9", 64) + `..." for "x": not a number`},
+		"long latin1":   {strings.Repeat("\xe9", 100) + ": z", `bad value "z" for "` + strings.Repeat("é", 64) + `...": not a number`},
+		"cut utf8":      {"x: " + strings.Repeat("é", 40), `bad value "` + strings.Repeat("é", 32) + `..." for "x": not a number`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var m Message
+			err := Parse([]byte(tc.line), &m)
+			if err == nil {
+				t.Fatalf("Parse(%q) succeeded", tc.line)
+			}
+			if err.Error() != tc.want {
+				t.Errorf("error = %s, want %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseZeroAlloc(t *testing.T) {
+	lines := map[string]string{
+		"blog":        blogLine,
+		"multi field": multiFieldLine,
+		"scientific":  scientificLine,
+	}
+	for name, line := range lines {
+		t.Run(name, func(t *testing.T) {
+			b := []byte(line)
+			var m Message
+			if err := Parse(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			allocs := testing.AllocsPerRun(1000, func() {
+				if err := Parse(b, &m); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("Parse(%q) allocates %v times per call, want 0", line, allocs)
+			}
+		})
+	}
+}
+
+var fieldSeparator = regexp.MustCompile("[,;]")
+
+// refParse is a deliberately naive implementation of the grammar, built from
+// strings functions and a regexp, that FuzzParse compares Parse against.
+func refParse(line string) (ts *string, fields []wantField, err error) {
+	s := strings.TrimLeft(line, " \t")
+	if strings.HasPrefix(s, "[") {
+		if j := strings.IndexByte(s, ']'); j >= 0 {
+			t := strings.Trim(s[1:j], " \t")
+			ts = &t
+			s = strings.TrimLeft(s[j+1:], " \t")
+			s = strings.TrimPrefix(s, "-")
+		}
+	}
+	all := s
+	for _, frag := range fieldSeparator.Split(s, -1) {
+		frag = strings.Trim(frag, " \t")
+		if frag == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(frag, ":")
+		if !ok {
+			if strings.Contains(all, ":") {
+				return nil, nil, ErrMissingColon
+			}
+			return nil, nil, ErrNoFields
+		}
+		name = strings.Trim(name, " \t")
+		if name == "" {
+			return nil, nil, ErrEmptyName
+		}
+		significant := false
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+			if !alnum && !strings.ContainsRune(" _./-", rune(c)) {
+				return nil, nil, ErrBadName
+			}
+			significant = significant || alnum
+		}
+		if !significant {
+			return nil, nil, ErrBadName
+		}
+		value = strings.Trim(value, " \t")
+		f := wantField{name: name}
+		switch {
+		case value == "":
+			return nil, nil, ErrEmptyValue
+		case value == "NA":
+			f.missing = true
+		case value == "TRUE":
+			f.value = 1
+		case value == "FALSE":
+			f.value = 0
+		case value == "NaN":
+			f.value = math.NaN()
+		case value == "Inf" || value == "+Inf":
+			f.value = math.Inf(1)
+		case value == "-Inf":
+			f.value = math.Inf(-1)
+		case numberSyntax.MatchString(value):
+			v, ok, _ := refNumber(value)
+			if !ok {
+				return nil, nil, ErrBadValue
+			}
+			f.value = v
+		default:
+			return nil, nil, ErrBadValue
+		}
+		if len(fields) == MaxFields {
+			return nil, nil, ErrTooManyFields
+		}
+		fields = append(fields, f)
+	}
+	if len(fields) == 0 {
+		return nil, nil, ErrNoFields
+	}
+	return ts, fields, nil
+}
+
+func FuzzParse(f *testing.F) {
+	for _, tc := range parseTests {
+		f.Add(tc.line)
+	}
+	f.Add(multiFieldLine)
+	f.Add(scientificLine)
+	f.Fuzz(func(t *testing.T, line string) {
+		var m Message
+		err := Parse([]byte(line), &m)
+		wantTS, want, wantErr := refParse(line)
+		if err != nil {
+			if !utf8.ValidString(err.Error()) {
+				t.Errorf("error message is not UTF-8: %q", err.Error())
+			}
+			if wantErr == nil {
+				t.Fatalf("Parse(%q) = %v, reference accepts it: %+v", line, err, want)
+			}
+			if !errors.Is(err, wantErr) {
+				t.Fatalf("Parse(%q) = %v, reference says %v", line, err, wantErr)
+			}
+			return
+		}
+		if wantErr != nil {
+			t.Fatalf("Parse(%q) succeeded, reference says %v", line, wantErr)
+		}
+		if (wantTS == nil) != (m.Timestamp == nil) || wantTS != nil && *wantTS != string(m.Timestamp) {
+			t.Errorf("Timestamp = %q, reference %v", m.Timestamp, wantTS)
+		}
+		if len(m.Fields) == 0 || len(m.Fields) > MaxFields || len(m.Fields) != len(want) {
+			t.Fatalf("got %d fields, reference %d", len(m.Fields), len(want))
+		}
+		for i, fl := range m.Fields {
+			if len(fl.Name) == 0 || checkName(fl.Name) != nil {
+				t.Errorf("accepted bad name %q", fl.Name)
+			}
+			if mn := MetricName(fl.Name); !metricNameRE.MatchString(mn) {
+				t.Errorf("MetricName(%q) = %q", fl.Name, mn)
+			}
+			w := want[i]
+			if string(fl.Name) != w.name || fl.Missing != w.missing || (!w.missing && !sameFloat(fl.Value, w.value)) {
+				t.Errorf("field %d = {%q %v %v}, reference {%q %v %v}", i, fl.Name, fl.Value, fl.Missing, w.name, w.value, w.missing)
+			}
+		}
+	})
+}
