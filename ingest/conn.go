@@ -1,0 +1,203 @@
+package ingest
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+)
+
+// conn is one served client connection. Its goroutine (serve) does all the
+// reading, framing and Session calls; Shutdown only touches the read
+// deadline, under mu.
+type conn struct {
+	srv    *Server
+	nc     net.Conn
+	remote netip.AddrPort
+	framer *Framer
+	sess   Session
+
+	// Counts since the last flush to the prometheus counters, so the
+	// per-message path only increments plain ints.
+	msgs, oversized int
+	// Totals for the close log.
+	totalBytes, totalMsgs int64
+
+	// quietArmed: a quiet-gap deadline is set. lastData: when the last read
+	// that left a tail pending returned.
+	quietArmed bool
+	lastData   time.Time
+
+	mu       sync.Mutex
+	deadline time.Time // the read deadline in force (zero: none)
+	drainEnd time.Time // set by Shutdown; deadlines never go beyond it
+}
+
+func newConn(s *Server, nc net.Conn, remote netip.AddrPort) *conn {
+	return &conn{
+		srv:    s,
+		nc:     nc,
+		remote: remote,
+		framer: NewFramer(s.cfg.MaxMessageBytes),
+	}
+}
+
+// Message implements Emitter: it forwards a framed message to the session.
+func (c *conn) Message(msg []byte) {
+	c.msgs++
+	c.sess.Message(msg)
+}
+
+// Oversized implements Emitter.
+func (c *conn) Oversized(dropped int) {
+	c.oversized++
+	c.sess.Oversized(dropped)
+}
+
+// account adds the counts of one read (n bytes) and what it framed to the
+// self-metrics.
+func (c *conn) account(n int) {
+	m := c.srv.m
+	if n > 0 {
+		m.receivedBytes.Add(float64(n))
+		c.totalBytes += int64(n)
+	}
+	if c.msgs > 0 {
+		m.framedMessages.Add(float64(c.msgs))
+		c.totalMsgs += int64(c.msgs)
+		c.msgs = 0
+	}
+	if c.oversized > 0 {
+		m.oversizedMessages.Add(float64(c.oversized))
+		c.oversized = 0
+	}
+}
+
+// setDeadline sets the read deadline, but never beyond the end of a
+// shutdown drain (a zero t means none, i.e. the drain end if draining).
+func (c *conn) setDeadline(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.drainEnd.IsZero() && (t.IsZero() || t.After(c.drainEnd)) {
+		t = c.drainEnd
+	}
+	c.deadline = t
+	c.nc.SetReadDeadline(t)
+}
+
+// drain makes the connection stop reading at end (see Server.Shutdown).
+func (c *conn) drain(end time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.drainEnd.IsZero() {
+		return
+	}
+	c.drainEnd = end
+	c.deadline = end
+	c.nc.SetReadDeadline(end)
+}
+
+// drainOver reports whether the deadline that just expired was the end of
+// a shutdown drain (rather than a quiet gap, which may come first).
+func (c *conn) drainOver() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.drainEnd.IsZero() && c.deadline.Equal(c.drainEnd)
+}
+
+// serve reads the connection until EOF, an error or the end of a shutdown
+// drain. It never stops reading early and never closes the connection
+// because of its content: R kills its script with SIGPIPE when it writes to
+// a connection the server closed, and blocks in write.socket when the
+// server does not read.
+func (c *conn) serve() {
+	s := c.srv
+	defer s.connDone(c)
+	log := s.log.With("remote", c.remote.String())
+	log.Debug("connection opened")
+	c.sess = s.sink.NewSession(c.remote)
+
+	gap := s.cfg.QuietGap
+	buf := make([]byte, s.cfg.ReadBufferBytes)
+	var closeErr error
+	for {
+		n, err := c.nc.Read(buf)
+		if n > 0 {
+			c.framer.Feed(buf[:n], c)
+			c.account(n)
+			// Quiet gap: R's write.socket sends no terminator, so a message's
+			// end is normally only seen when the next one arrives, which may
+			// be minutes later. A tail that sees no more data for QuietGap is
+			// taken as complete instead. The deadline is only touched when
+			// the pending state changes, not on every read.
+			if gap > 0 {
+				switch pending := c.framer.Pending(); {
+				case pending:
+					c.lastData = s.now()
+					if !c.quietArmed {
+						c.quietArmed = true
+						c.setDeadline(c.lastData.Add(gap))
+					}
+				case c.quietArmed:
+					c.quietArmed = false
+					c.setDeadline(time.Time{})
+				}
+			}
+		}
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if c.drainOver() {
+				closeErr = ErrShutdown
+				break
+			}
+			c.quietArmed = false
+			if !c.framer.Pending() {
+				c.setDeadline(time.Time{})
+				continue
+			}
+			// The deadline was set when the tail first appeared, and an
+			// expired deadline fails a Read without looking for data. So
+			// check that the connection really was quiet before cutting a
+			// message that may be in the middle of arriving: if data came
+			// less than QuietGap ago, wait for a gap after it instead; if
+			// this goroutine was held up (a loaded machine) and data is
+			// waiting in the socket, read that first.
+			if quietAt := c.lastData.Add(gap); s.now().Before(quietAt) {
+				c.quietArmed = true
+				c.setDeadline(quietAt)
+				continue
+			}
+			c.setDeadline(time.Time{})
+			if waiting, _ := dataWaiting(c.nc); waiting {
+				continue // the next read re-arms the quiet gap
+			}
+			c.framer.Flush(c)
+			c.account(0)
+			continue
+		}
+		switch {
+		case errors.Is(err, io.EOF):
+			closeErr = nil
+		case s.isStopping() && errors.Is(err, net.ErrClosed):
+			// Shutdown's context expired and it closed the connection.
+			closeErr = ErrShutdown
+		default:
+			closeErr = err
+		}
+		break
+	}
+	c.framer.Flush(c)
+	c.account(0)
+	c.sess.Close(closeErr)
+	c.nc.Close()
+	if closeErr != nil {
+		log.Debug("connection closed", "err", closeErr, "received_bytes", c.totalBytes, "messages", c.totalMsgs)
+	} else {
+		log.Debug("connection closed", "received_bytes", c.totalBytes, "messages", c.totalMsgs)
+	}
+}

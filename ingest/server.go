@@ -1,0 +1,354 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Sink receives the messages of every connection.
+type Sink interface {
+	// NewSession is called once per served connection, from that
+	// connection's goroutine, before its first message.
+	NewSession(remote netip.AddrPort) Session
+}
+
+// Session is one client connection's view of the sink. Its methods are
+// called from that connection's goroutine only, never concurrently. They
+// must be fast: while they run, the connection is not read, and an R client
+// whose data is not read blocks in write.socket.
+type Session interface {
+	// Message receives one complete message without its terminator. The
+	// slice is only valid during the call.
+	Message(msg []byte)
+	// Oversized notes a message longer than Config.MaxMessageBytes, which
+	// was discarded; dropped is its length.
+	Oversized(dropped int)
+	// Close is called once when the connection has ended, after its last
+	// message: with nil for a clean EOF, else the read error (a reset, ...)
+	// or ErrShutdown.
+	Close(err error)
+}
+
+// ErrShutdown is given to Session.Close for connections ended by
+// Server.Shutdown.
+var ErrShutdown = errors.New("server shutting down")
+
+// Defaults for the zero fields of Config (QuietGap excepted, see there).
+const (
+	DefaultMaxConnections  = 1024
+	DefaultQuietGap        = 20 * time.Millisecond
+	DefaultReadBufferBytes = 16384
+	// maxDefaultDrainTimeout caps the default DrainTimeout.
+	maxDefaultDrainTimeout = 100 * time.Millisecond
+)
+
+// Config configures a Server. Zero fields take the documented defaults.
+type Config struct {
+	// MaxMessageBytes is the longest message accepted; longer ones are
+	// discarded and counted. Default DefaultMaxMessageBytes (65536).
+	MaxMessageBytes int
+	// MaxConnections limits the open connections across all listeners.
+	// Default DefaultMaxConnections (1024).
+	MaxConnections int
+	// QuietGap is how long an unterminated tail may wait for more data
+	// before it is taken as a complete message. R's write.socket sends no
+	// terminator, so without this a value would only show up when the next
+	// message arrives. Unlike the other fields, 0 (or a negative value)
+	// disables the quiet-gap flush; use DefaultQuietGap (20ms) for the
+	// default. A client that stalls for longer than this in the middle of
+	// writing a message gets it cut in two; R sends each message with one
+	// send(), so that takes a message larger than the socket buffers.
+	QuietGap time.Duration
+	// ReadBufferBytes is the size of each connection's read buffer.
+	// Default DefaultReadBufferBytes (16384).
+	ReadBufferBytes int
+	// DrainTimeout is how long Shutdown lets open connections go on reading
+	// what has already arrived before it flushes and closes them. Default
+	// min(QuietGap, 100ms), or 20ms when QuietGap is disabled.
+	DrainTimeout time.Duration
+}
+
+// DefaultConfig returns a Config with every field at its default, including
+// QuietGap.
+func DefaultConfig() Config {
+	return Config{
+		MaxMessageBytes: DefaultMaxMessageBytes,
+		MaxConnections:  DefaultMaxConnections,
+		QuietGap:        DefaultQuietGap,
+		ReadBufferBytes: DefaultReadBufferBytes,
+		DrainTimeout:    DefaultQuietGap,
+	}
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxMessageBytes <= 0 {
+		c.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if c.MaxConnections <= 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
+	if c.QuietGap < 0 {
+		c.QuietGap = 0
+	}
+	if c.ReadBufferBytes <= 0 {
+		c.ReadBufferBytes = DefaultReadBufferBytes
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = min(c.QuietGap, maxDefaultDrainTimeout)
+		if c.QuietGap == 0 {
+			c.DrainTimeout = DefaultQuietGap
+		}
+	}
+	return c
+}
+
+// Server accepts R clients' TCP connections and hands the messages framed
+// from them to a Sink. Each connection is read by its own goroutine, which
+// never stops reading while the connection is open and never closes it
+// because of what it sent (see Serve).
+type Server struct {
+	cfg  Config
+	sink Sink
+	log  *slog.Logger
+	now  func() time.Time
+	m    *metrics
+
+	// done is closed when Shutdown starts.
+	done chan struct{}
+	wg   sync.WaitGroup // connection goroutines
+
+	mu        sync.Mutex
+	stopping  bool
+	drainEnd  time.Time // when draining connections are closed
+	listeners map[*net.Listener]struct{}
+	conns     map[*conn]struct{}
+	// Rejections are logged at most once a minute.
+	lastRejectLog   time.Time
+	rejectedNotLogd int
+}
+
+// NewServer returns a Server that hands messages to sink and registers its
+// self-metrics with reg (which may be nil). now is the clock used for
+// deadlines and log rate limits; pass time.Now.
+func NewServer(cfg Config, sink Sink, reg prometheus.Registerer, logger *slog.Logger, now func() time.Time) *Server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Server{
+		cfg:       cfg.withDefaults(),
+		sink:      sink,
+		log:       logger,
+		now:       now,
+		m:         newMetrics(reg),
+		done:      make(chan struct{}),
+		listeners: make(map[*net.Listener]struct{}),
+		conns:     make(map[*conn]struct{}),
+	}
+}
+
+// Serve accepts connections on l until Shutdown, then returns nil; on any
+// other accept error it returns that error. Temporary accept errors (out of
+// file descriptors, ...) are retried after a short back-off. Serve may be
+// called for several listeners; it closes l when it returns.
+//
+// A connection beyond Config.MaxConnections is still accepted, and then
+// reset at once (linger 0), instead of being left in the kernel's backlog:
+// an R client connecting to a full backlog blocks forever, while a reset is
+// an error it sees. Such connections are counted in
+// rexporter_connections_rejected_total{reason="max_connections"} and logged
+// at most once a minute.
+func (s *Server) Serve(l net.Listener) error {
+	if !s.addListener(&l) {
+		l.Close()
+		return nil
+	}
+	defer s.removeListener(&l)
+
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.isStopping() {
+				return nil
+			}
+			if !isTemporary(err) {
+				return err
+			}
+			// Back off like net/http: 5ms doubling up to 1s.
+			if delay == 0 {
+				delay = 5 * time.Millisecond
+			} else {
+				delay = min(2*delay, time.Second)
+			}
+			s.log.Warn("accept failed, retrying", "err", err, "retry_in", delay.String())
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-s.done:
+				t.Stop()
+				return nil
+			}
+			continue
+		}
+		delay = 0
+		s.handle(nc)
+	}
+}
+
+// isTemporary reports whether an accept error is worth retrying. It asks
+// for the (deprecated, but still what net/http relies on) Temporary method
+// through an interface so as not to depend on net.Error's.
+func isTemporary(err error) bool {
+	var te interface{ Temporary() bool }
+	return errors.As(err, &te) && te.Temporary()
+}
+
+func (s *Server) addListener(l *net.Listener) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping {
+		return false
+	}
+	s.listeners[l] = struct{}{}
+	return true
+}
+
+func (s *Server) removeListener(l *net.Listener) {
+	s.mu.Lock()
+	_, ok := s.listeners[l]
+	delete(s.listeners, l)
+	s.mu.Unlock()
+	if ok {
+		(*l).Close()
+	}
+}
+
+func (s *Server) isStopping() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// handle starts serving an accepted connection, or rejects it.
+func (s *Server) handle(nc net.Conn) {
+	remote := addrPort(nc.RemoteAddr())
+	s.mu.Lock()
+	if s.stopping {
+		s.mu.Unlock()
+		nc.Close()
+		return
+	}
+	if len(s.conns) >= s.cfg.MaxConnections {
+		s.rejectedNotLogd++
+		var logged int
+		if t := s.now(); s.lastRejectLog.IsZero() || t.Sub(s.lastRejectLog) >= time.Minute {
+			s.lastRejectLog = t
+			logged, s.rejectedNotLogd = s.rejectedNotLogd, 0
+		}
+		s.mu.Unlock()
+		// Linger 0 makes Close send a reset rather than a FIN, so the client
+		// learns at once instead of writing into a half-closed connection.
+		if tc, ok := nc.(interface{ SetLinger(int) error }); ok {
+			tc.SetLinger(0)
+		}
+		nc.Close()
+		s.m.rejectedMaxConns.Inc()
+		if logged > 0 {
+			s.log.Warn("connection rejected: too many open connections",
+				"remote", remote.String(), "max_connections", s.cfg.MaxConnections,
+				"rejected_since_last_log", logged)
+		}
+		return
+	}
+	c := newConn(s, nc, remote)
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	s.m.connections.Inc()
+	s.m.connectionsTotal.Inc()
+	go c.serve()
+}
+
+func (s *Server) connDone(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.m.connections.Dec()
+	s.wg.Done()
+}
+
+// Shutdown stops the server: it closes the listeners, lets every open
+// connection read for Config.DrainTimeout more what has already arrived
+// (R clients send and forget, so this is data the user expects to see),
+// then flushes each connection's tail, closes its session with ErrShutdown
+// and closes it. It waits for all connection goroutines. If ctx ends first,
+// it closes the connections at once and returns ctx.Err(); their goroutines
+// still end as soon as their Session calls return.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.stopping {
+		s.stopping = true
+		s.drainEnd = s.now().Add(s.cfg.DrainTimeout)
+		close(s.done)
+	}
+	drainEnd := s.drainEnd
+	for l := range s.listeners {
+		(*l).Close()
+	}
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+
+	for _, c := range conns {
+		c.drain(drainEnd)
+	}
+
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.nc.Close()
+		}
+		s.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// addrPort returns a TCP address as a netip.AddrPort, IPv4-mapped IPv6
+// addresses unmapped (a dual-stack listener reports R's IPv4 clients so).
+func addrPort(a net.Addr) netip.AddrPort {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		ap := a.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	case nil:
+		return netip.AddrPort{}
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return netip.AddrPort{}
+	}
+	return ap
+}
