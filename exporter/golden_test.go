@@ -1,0 +1,108 @@
+package exporter
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden .prom files from the current output")
+
+// fixedNow is the clock of every golden case, so timestamps in the goldens are stable.
+var fixedNow = time.Date(2026, 11, 25, 17, 6, 16, 0, time.UTC)
+
+// goldenOptions are the options of the golden cases that need more than the defaults.
+var goldenOptions = map[string]Options{
+	"max_series": {MaxSeries: 2},
+	"namespace":  {Namespace: "r"},
+}
+
+// TestGolden feeds each testdata/<case>.in, one message per line, through a
+// session and compares everything the exporter exposes with testdata/<case>.prom.
+func TestGolden(t *testing.T) {
+	inputs, err := filepath.Glob("testdata/*.in")
+	if err != nil || len(inputs) == 0 {
+		t.Fatalf("no golden inputs: %v", err)
+	}
+	for _, in := range inputs {
+		name := filepath.Base(in[:len(in)-len(".in")])
+		t.Run(name, func(t *testing.T) {
+			g := runGolden(t, in, goldenOptions[name])
+			want := in[:len(in)-len(".in")] + ".prom"
+			if *update {
+				// testutil.GatherAndFormat (v1.25) returns nothing when no
+				// names are given, so write the whole exposition this way.
+				if err := prometheus.WriteToTextfile(want, g); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f, err := os.Open(want)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			defer f.Close()
+			if err := testutil.GatherAndCompare(g, f); err != nil {
+				t.Error(err)
+			}
+			problems, err := testutil.GatherAndLint(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range problems {
+				t.Errorf("lint: %s: %s", p.Metric, p.Text)
+			}
+		})
+	}
+}
+
+// runGolden builds an exporter with the given options, feeds it the input file
+// and returns a gatherer over user and self metrics (without Go and process
+// metrics, which are not deterministic).
+func runGolden(t *testing.T, in string, opts Options) prometheus.Gatherer {
+	t.Helper()
+	user, self := prometheus.NewRegistry(), prometheus.NewRegistry()
+	e, err := New(opts, user, self, slog.New(slog.DiscardHandler), func() time.Time { return fixedNow })
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.NewSession(netip.MustParseAddrPort("127.0.0.1:40000"))
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		s.Message(sc.Bytes())
+	}
+	s.Close(nil)
+	return prometheus.Gatherers{user, self}
+}
+
+// TestEcho checks that --echo prints every message, bad ones included, as a line.
+func TestEcho(t *testing.T) {
+	var out bytes.Buffer
+	e, err := New(Options{Echo: &out}, prometheus.NewRegistry(), prometheus.NewRegistry(),
+		slog.New(slog.DiscardHandler), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.NewSession(netip.AddrPort{})
+	buf := []byte("x: 1GARBAGE")
+	s.Message(buf[:4])
+	s.Message([]byte("not a message"))
+	if got, want := out.String(), "x: 1\nnot a message\n"; got != want {
+		t.Errorf("echo = %q, want %q", got, want)
+	}
+	if string(buf) != "x: 1GARBAGE" {
+		t.Errorf("echo wrote into the caller's buffer: %q", buf)
+	}
+}

@@ -1,0 +1,114 @@
+package exporter
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/rexporter/rexporter/parser"
+)
+
+// Reasons a field's name is refused. They are the values of the reason label
+// of rexporter_rejected_names_total, a bounded set.
+const (
+	reasonMaxSeries = "max_series" // --max-series reached
+	reasonReserved  = "reserved"   // the name would shadow rexporter_*, go_*, process_*, promhttp_*, up or scrape_*
+	reasonCollision = "collision"  // another R name already sanitizes to the same metric name
+	reasonClash     = "clash"      // a metric or sample name is already used by another name's family
+)
+
+var rejectReasons = []string{reasonMaxSeries, reasonReserved, reasonCollision, reasonClash}
+
+// parseReasons maps the parser's sentinel errors to the bounded reason label of
+// rexporter_parse_errors_total.
+var parseReasons = []struct {
+	err    error
+	reason string
+}{
+	{parser.ErrNoFields, "no_fields"},
+	{parser.ErrMissingColon, "missing_colon"},
+	{parser.ErrEmptyName, "empty_name"},
+	{parser.ErrBadName, "bad_name"},
+	{parser.ErrEmptyValue, "empty_value"},
+	{parser.ErrBadValue, "bad_value"},
+	{parser.ErrTooManyFields, "too_many_fields"},
+}
+
+// otherParseReason labels an error the parser does not document; it exists so
+// the label set stays bounded even if the parser grows.
+const otherParseReason = "other"
+
+// selfMetrics are the exporter's own metrics about what it did with messages.
+type selfMetrics struct {
+	messages        prometheus.Counter
+	parseErrors     []prometheus.Counter // indexed like parseReasons, plus other at the end
+	rejected        map[string]prometheus.Counter
+	missingValues   prometheus.Counter
+	nonFiniteValues prometheus.Counter
+	series          prometheus.Gauge
+	maxSeries       prometheus.Gauge
+	lastMessage     prometheus.Gauge
+}
+
+func newSelfMetrics(reg prometheus.Registerer, maxSeries int) *selfMetrics {
+	f := promauto.With(reg)
+	m := &selfMetrics{
+		messages: f.NewCounter(prometheus.CounterOpts{
+			Name: "rexporter_messages_total",
+			Help: "Messages parsed successfully and applied to metrics.",
+		}),
+		missingValues: f.NewCounter(prometheus.CounterOpts{
+			Name: "rexporter_missing_values_total",
+			Help: "Fields whose value was R's NA: the gauge keeps its last value, nothing else changes.",
+		}),
+		nonFiniteValues: f.NewCounter(prometheus.CounterOpts{
+			Name: "rexporter_nonfinite_values_total",
+			Help: "Fields whose value was NaN, Inf or -Inf: they set the gauge and count as a message but stay out of the histogram.",
+		}),
+		series: f.NewGauge(prometheus.GaugeOpts{
+			Name: "rexporter_series",
+			Help: "R names currently exposed as metrics.",
+		}),
+		maxSeries: f.NewGauge(prometheus.GaugeOpts{
+			Name: "rexporter_max_series",
+			Help: "The --max-series limit on R names.",
+		}),
+		lastMessage: f.NewGauge(prometheus.GaugeOpts{
+			Name: "rexporter_last_message_timestamp_seconds",
+			Help: "When the last message was applied (receive time, Unix seconds).",
+		}),
+		rejected: map[string]prometheus.Counter{},
+	}
+	m.maxSeries.Set(float64(maxSeries))
+
+	parseErrors := f.NewCounterVec(prometheus.CounterOpts{
+		Name: "rexporter_parse_errors_total",
+		Help: "Messages dropped because they could not be parsed, by reason.",
+	}, []string{"reason"})
+	for _, p := range parseReasons {
+		m.parseErrors = append(m.parseErrors, parseErrors.WithLabelValues(p.reason))
+	}
+	m.parseErrors = append(m.parseErrors, parseErrors.WithLabelValues(otherParseReason))
+
+	rejected := f.NewCounterVec(prometheus.CounterOpts{
+		Name: "rexporter_rejected_names_total",
+		Help: "Fields dropped because their R name could not become a metric, by reason.",
+	}, []string{"reason"})
+	for _, r := range rejectReasons {
+		m.rejected[r] = rejected.WithLabelValues(r)
+	}
+	return m
+}
+
+// parseError counts a parse failure under its reason and returns the reason.
+func (m *selfMetrics) parseError(err error) string {
+	for i, p := range parseReasons {
+		if errors.Is(err, p.err) {
+			m.parseErrors[i].Inc()
+			return p.reason
+		}
+	}
+	m.parseErrors[len(m.parseErrors)-1].Inc()
+	return otherParseReason
+}
