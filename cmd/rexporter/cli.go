@@ -1,0 +1,86 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alecthomas/kong"
+)
+
+// CLI is the whole command-line grammar. Every flag can also be set through
+// an environment variable REXPORTER_<FLAG> (dots and dashes become
+// underscores); the command line wins.
+type CLI struct {
+	Version   kong.VersionFlag `help:"Print version information and exit." env:"-"`
+	LogLevel  string           `name:"log.level" default:"info" enum:"debug,info,warn,error" help:"Only log messages with the given severity or above: ${enum}."`
+	LogFormat string           `name:"log.format" default:"logfmt" enum:"logfmt,json" help:"Output format of log messages: ${enum}."`
+
+	Serve ServeCmd `cmd:"" default:"withargs" help:"Receive R messages and serve them as metrics (the default command)."`
+	Send  SendCmd  `cmd:"" help:"Send messages to a running rexporter: stdin lines, or --message like the blog's client.R."`
+}
+
+// ServeCmd is the exporter itself.
+type ServeCmd struct {
+	Listen          []string      `default:"6000" placeholder:"[HOST:]PORT" help:"Address to receive R messages on: 6000, :6000 or 127.0.0.1:6000 (repeatable; default 6000)."`
+	Metrics         []string      `aliases:"web.listen-address" default:":9100" placeholder:"[HOST]:PORT" help:"Address to serve /metrics on (repeatable; default :9100). Also --web.listen-address."`
+	TelemetryPath   string        `name:"web.telemetry-path" default:"/metrics" help:"Path under which to expose metrics."`
+	WebConfigFile   string        `name:"web.config.file" type:"existingfile" placeholder:"FILE" help:"Exporter-toolkit web configuration file for TLS and basic auth."`
+	MaxMessageBytes int           `default:"65536" help:"Longest message accepted; longer ones are discarded up to their end and counted."`
+	MaxConnections  int           `default:"1024" help:"Most client connections open at once; beyond it new connections are closed at once and counted."`
+	MaxSeries       int           `default:"10000" help:"Most distinct R names; new names beyond it are rejected and counted."`
+	Namespace       string        `placeholder:"PREFIX" help:"Prefix for every metric built from R names (\"r\" gives r_random_poisson)."`
+	QuietGap        time.Duration `default:"20ms" help:"An unterminated message is complete after this long without new bytes on its connection (0 disables)."`
+	ShutdownTimeout time.Duration `default:"10s" help:"On SIGINT/SIGTERM, how long to apply what was received before giving up."`
+	Echo            bool          `help:"Print every received message to stdout, as the blog's server.R did."`
+}
+
+// Validate implements kong's cross-field checks.
+func (c *ServeCmd) Validate() error {
+	var errs []error
+	if c.MaxMessageBytes < 1 {
+		errs = append(errs, errors.New("--max-message-bytes must be at least 1"))
+	}
+	if c.MaxConnections < 1 {
+		errs = append(errs, errors.New("--max-connections must be at least 1"))
+	}
+	if c.MaxSeries < 1 {
+		errs = append(errs, errors.New("--max-series must be at least 1"))
+	}
+	if c.QuietGap < 0 {
+		errs = append(errs, errors.New("--quiet-gap must not be negative"))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("--shutdown-timeout must be positive"))
+	}
+	for _, l := range c.Listen {
+		if _, err := listenAddress(l); err != nil {
+			errs = append(errs, fmt.Errorf("--listen: %w", err))
+		}
+	}
+	if len(c.TelemetryPath) == 0 || c.TelemetryPath[0] != '/' {
+		errs = append(errs, errors.New("--web.telemetry-path must start with /"))
+	}
+	return errors.Join(errs...)
+}
+
+// SendCmd is a small client: it plays an R job for tests and demos, or pipes a
+// log into rexporter (tail -f job.log | rexporter send).
+type SendCmd struct {
+	To       string        `default:"127.0.0.1:6000" placeholder:"HOST:PORT" help:"Where rexporter listens."`
+	Message  string        `placeholder:"TEXT" help:"Send this message --count times instead of reading stdin. {time} becomes R's Sys.time(), {i} the iteration, {rpois} a Poisson(10) draw."`
+	Count    int           `default:"10" help:"How many times to send --message."`
+	Interval time.Duration `default:"1s" help:"Pause between two --message sends."`
+	Newline  bool          `default:"true" negatable:"" help:"End every message with a newline (--no-newline sends them bare, like R's write.socket)."`
+}
+
+// Validate implements kong's cross-field checks.
+func (c *SendCmd) Validate() error {
+	if c.Count < 0 {
+		return errors.New("--count must not be negative")
+	}
+	if c.Interval < 0 {
+		return errors.New("--interval must not be negative")
+	}
+	return nil
+}

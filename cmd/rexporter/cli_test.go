@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// parse runs the real kong grammar over args with the given environment.
+func parse(t *testing.T, args []string, env map[string]string) (*CLI, string, error) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var cli CLI
+	var out bytes.Buffer
+	p, err := newParser(&cli, &out, &out, func(int) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kctx, err := p.Parse(args)
+	cmd := ""
+	if kctx != nil {
+		cmd = kctx.Command()
+	}
+	return &cli, cmd, err
+}
+
+func TestCLIGrammar(t *testing.T) {
+	tests := map[string]struct {
+		args    []string
+		env     map[string]string
+		wantCmd string
+		wantErr string
+		check   func(t *testing.T, c *CLI)
+	}{
+		"no command serves with defaults": {
+			wantCmd: "serve",
+			check: func(t *testing.T, c *CLI) {
+				s := c.Serve
+				if len(s.Listen) != 1 || s.Listen[0] != "6000" || len(s.Metrics) != 1 || s.Metrics[0] != ":9100" {
+					t.Errorf("listen %v metrics %v", s.Listen, s.Metrics)
+				}
+				if s.MaxMessageBytes != 65536 || s.MaxSeries != 10000 || s.MaxConnections != 1024 ||
+					s.QuietGap != 20*time.Millisecond || s.TelemetryPath != "/metrics" {
+					t.Errorf("defaults: %+v", s)
+				}
+			},
+		},
+		"the blog replacement command line": {
+			args:    []string{"--listen", "6000", "--metrics", ":9100"},
+			wantCmd: "serve",
+		},
+		"repeatable listen and the web.listen-address alias": {
+			args:    []string{"--listen", "6000", "--listen", "127.0.0.1:6001", "--web.listen-address", ":9200"},
+			wantCmd: "serve",
+			check: func(t *testing.T, c *CLI) {
+				if strings.Join(c.Serve.Listen, " ") != "6000 127.0.0.1:6001" || c.Serve.Metrics[0] != ":9200" {
+					t.Errorf("listen %v metrics %v", c.Serve.Listen, c.Serve.Metrics)
+				}
+			},
+		},
+		"environment variables": {
+			env:     map[string]string{"REXPORTER_MAX_SERIES": "5", "REXPORTER_LOG_LEVEL": "debug", "REXPORTER_WEB_TELEMETRY_PATH": "/m"},
+			wantCmd: "serve",
+			check: func(t *testing.T, c *CLI) {
+				if c.Serve.MaxSeries != 5 || c.LogLevel != "debug" || c.Serve.TelemetryPath != "/m" {
+					t.Errorf("env not applied: %+v %s", c.Serve, c.LogLevel)
+				}
+			},
+		},
+		"command line beats environment": {
+			args:    []string{"--max-series", "7"},
+			env:     map[string]string{"REXPORTER_MAX_SERIES": "5"},
+			wantCmd: "serve",
+			check: func(t *testing.T, c *CLI) {
+				if c.Serve.MaxSeries != 7 {
+					t.Errorf("max series %d, want 7", c.Serve.MaxSeries)
+				}
+			},
+		},
+		"send with message": {
+			args:    []string{"send", "--to", "127.0.0.1:6000", "--message", "x: {i}", "--count", "3", "--no-newline"},
+			wantCmd: "send",
+			check: func(t *testing.T, c *CLI) {
+				if c.Send.Count != 3 || c.Send.Newline || c.Send.Message != "x: {i}" {
+					t.Errorf("send: %+v", c.Send)
+				}
+			},
+		},
+		"bad listen port":       {args: []string{"--listen", "70000"}, wantErr: "--listen"},
+		"bad listen address":    {args: []string{"--listen", "nonsense"}, wantErr: "--listen"},
+		"zero max series":       {args: []string{"--max-series", "0"}, wantErr: "--max-series"},
+		"negative quiet gap":    {args: []string{"--quiet-gap", "-1s"}, wantErr: "--quiet-gap"},
+		"unknown log level":     {args: []string{"--log.level", "loud"}, wantErr: "log.level"},
+		"relative metrics path": {args: []string{"--web.telemetry-path", "metrics"}, wantErr: "telemetry-path"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c, cmd, err := parse(t, tc.args, tc.env)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cmd != tc.wantCmd {
+				t.Errorf("command %q, want %q", cmd, tc.wantCmd)
+			}
+			if tc.check != nil {
+				tc.check(t, c)
+			}
+		})
+	}
+}
+
+func TestListenAddress(t *testing.T) {
+	tests := map[string]struct{ in, want string }{
+		"bare port":      {"6000", ":6000"},
+		"colon port":     {":6000", ":6000"},
+		"ipv4 host":      {"127.0.0.1:6000", "127.0.0.1:6000"},
+		"ipv6 host":      {"[::1]:6000", "[::1]:6000"},
+		"ephemeral port": {"127.0.0.1:0", "127.0.0.1:0"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := listenAddress(tc.in)
+			if err != nil || got != tc.want {
+				t.Errorf("listenAddress(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRTime(t *testing.T) {
+	tests := map[string]struct {
+		t    time.Time
+		want string
+	}{
+		"afternoon":        {time.Date(2026, 11, 25, 17, 9, 7, 0, time.Local), "2026-11-25 17:09:07"},
+		"midnight is date": {time.Date(2026, 11, 25, 0, 0, 0, 0, time.Local), "2026-11-25"},
+		"just after":       {time.Date(2026, 11, 25, 0, 0, 1, 0, time.Local), "2026-11-25 00:00:01"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := rTime(tc.t); got != tc.want {
+				t.Errorf("rTime = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

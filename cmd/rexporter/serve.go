@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/rexporter/rexporter/exporter"
+	"github.com/rexporter/rexporter/ingest"
+)
+
+// Run serves: it receives R messages on --listen and exposes metrics on
+// --metrics until SIGINT or SIGTERM.
+func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
+	logger.Info("starting rexporter", "version", version.Info())
+	logger.Info("build context", "build_context", version.BuildContext())
+
+	// The exporter's own metrics and the user's live in separate registries,
+	// so a user name can never collide with a Go or process metric unnoticed.
+	self := prometheus.NewRegistry()
+	self.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		versioncollector.NewCollector("rexporter"),
+	)
+	user := prometheus.NewRegistry()
+
+	opts := exporter.Options{MaxSeries: c.MaxSeries, Namespace: c.Namespace}
+	if c.Echo {
+		opts.Echo = e.stdout
+	}
+	exp, err := exporter.New(opts, user, self, logger, time.Now)
+	if err != nil {
+		return err
+	}
+	srv := ingest.NewServer(ingest.Config{
+		MaxMessageBytes: c.MaxMessageBytes,
+		MaxConnections:  c.MaxConnections,
+		QuietGap:        c.QuietGap,
+	}, sink{exp}, self, logger, time.Now)
+
+	ingestLs, err := listenAll("--listen", c.Listen, listenAddress)
+	if err != nil {
+		return err
+	}
+	webLs, err := listenAll("--metrics", c.Metrics, nil)
+	if err != nil {
+		closeAll(ingestLs)
+		return err
+	}
+
+	errc := make(chan error, len(ingestLs)+1)
+	var ready atomic.Bool
+	for _, l := range ingestLs {
+		logger.Info("listening for r messages", "address", l.Addr().String())
+		go func(l net.Listener) {
+			if err := srv.Serve(l); err != nil {
+				ready.Store(false)
+				errc <- fmt.Errorf("--listen %s: %w", l.Addr(), err)
+			}
+		}(l)
+	}
+	ready.Store(true)
+
+	handler, err := newHandler(c, user, self, &ready, logger)
+	if err != nil {
+		closeAll(ingestLs)
+		closeAll(webLs)
+		return err
+	}
+	httpSrv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+	webFlags := &web.FlagConfig{
+		WebListenAddresses: &c.Metrics,
+		WebSystemdSocket:   new(bool),
+		WebConfigFile:      &c.WebConfigFile,
+	}
+	go func() {
+		if err := web.ServeMultiple(webLs, httpSrv, webFlags, logger); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("--metrics: %w", err)
+		}
+	}()
+
+	var runErr error
+	select {
+	case <-e.ctx.Done():
+		logger.Info("shutting down: applying what was received", "timeout", c.ShutdownTimeout.String())
+	case runErr = <-errc:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("ingest shutdown: %w", err))
+	}
+	if err := httpSrv.Shutdown(ctx); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("web shutdown: %w", err))
+	}
+	if runErr == nil {
+		logger.Info("stopped")
+	}
+	return runErr
+}
+
+// sink adapts the exporter to the ingest server's interface, so that neither
+// package imports the other.
+type sink struct{ e *exporter.Exporter }
+
+// NewSession implements ingest.Sink.
+func (s sink) NewSession(remote netip.AddrPort) ingest.Session { return s.e.NewSession(remote) }
