@@ -155,3 +155,34 @@ func TestVersionAndHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestReservedAndClashingNamesNeverBreakScrapes sends names that would shadow
+// the exporter's own metrics, Prometheus' synthetic series, or each other's
+// families: they are refused and counted, and /metrics stays 200 and clean.
+func TestReservedAndClashingNamesNeverBreakScrapes(t *testing.T) {
+	p := startExporter(t)
+	c := p.dial(t)
+	for _, m := range []string{
+		"rexporter messages: 1", "go goroutines: 5", "process cpu seconds: 1", "up: 0",
+		"scrape duration seconds: 1", "x: 1", "x values: 2", "X: 3", "x messages: 4",
+		"Iterations total: 9",
+	} {
+		write(t, c, m+"\n")
+	}
+	mfs := p.waitFor(t, "all names handled", func(m map[string]*dto.MetricFamily) bool {
+		return sum(m, "rexporter_messages_total") >= 10
+	})
+	for reason, want := range map[string]float64{"reserved": 5, "clash": 2, "collision": 1} {
+		if v, _ := value(mfs, "rexporter_rejected_names_total", "reason", reason); v != want {
+			t.Errorf("rejected %s = %v, want %v", reason, v, want)
+		}
+	}
+	if v, _ := value(mfs, "go_goroutines"); v == 5 {
+		t.Error("a user name overwrote go_goroutines")
+	}
+	if v, _ := value(mfs, "iterations_total_value"); v != 9 {
+		t.Errorf("iterations_total_value = %v, want 9", v)
+	}
+	_, body := p.scrape(t)
+	promtoolCheckMetrics(t, body)
+}

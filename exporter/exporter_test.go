@@ -1,0 +1,110 @@
+package exporter
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// countingHandler counts log records at warn level and above.
+type countingHandler struct {
+	mu    sync.Mutex
+	warns int
+}
+
+func (h *countingHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (h *countingHandler) Handle(context.Context, slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.warns++
+	return nil
+}
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
+
+// TestMaxSeriesIsLoggedAtMostOnceAMinute feeds new names beyond the cap
+// while a fake clock moves: every rejection is counted, the warning repeats
+// only after a minute, and existing names keep working.
+func TestMaxSeriesIsLoggedAtMostOnceAMinute(t *testing.T) {
+	now := time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)
+	h := &countingHandler{}
+	self := prometheus.NewRegistry()
+	e, err := New(Options{MaxSeries: 1}, prometheus.NewRegistry(), self, slog.New(h), func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.NewSession(netip.AddrPort{})
+	s.Message([]byte("kept: 1"))
+
+	steps := []struct {
+		advance   time.Duration
+		wantWarns int
+	}{
+		{0, 1},                // first rejection warns
+		{30 * time.Second, 1}, // within the minute: counted, not logged
+		{31 * time.Second, 2}, // a minute after the first warning
+		{time.Second, 2},
+	}
+	for i, st := range steps {
+		now = now.Add(st.advance)
+		s.Message(fmt.Appendf(nil, "new name %d: 1", i))
+		if h.warns != st.wantWarns {
+			t.Errorf("step %d: %d warnings, want %d", i, h.warns, st.wantWarns)
+		}
+	}
+	s.Message([]byte("kept: 2"))
+	if got := testutil.ToFloat64(e.self.rejected[reasonMaxSeries]); got != float64(len(steps)) {
+		t.Errorf("rejected max_series = %v, want %d", got, len(steps))
+	}
+	if got := testutil.ToFloat64(e.self.messages); got != float64(len(steps)+2) {
+		t.Errorf("messages = %v, want %d", got, len(steps)+2)
+	}
+	if got := e.list[0].last.Load(); got == 0 {
+		t.Error("the existing name stopped updating")
+	}
+}
+
+func TestNewRejectsBadNamespace(t *testing.T) {
+	tests := map[string]string{
+		"not a metric name": "1abc",
+		"shadows go_":       "go",
+		"shadows rexporter": "rexporter",
+	}
+	for name, ns := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := New(Options{Namespace: ns}, prometheus.NewRegistry(), prometheus.NewRegistry(),
+				slog.New(slog.DiscardHandler), time.Now)
+			if err == nil {
+				t.Errorf("namespace %q accepted", ns)
+			}
+		})
+	}
+}
+
+func TestFamiliesFor(t *testing.T) {
+	tests := map[string]struct {
+		namespace, name string
+		want            families
+	}{
+		"plain":           {"", "random_poisson", families{"random_poisson", "random_poisson_messages", "random_poisson_values"}},
+		"namespace":       {"r", "loss", families{"r_loss", "r_loss_messages", "r_loss_values"}},
+		"counter suffix":  {"", "iterations_total", families{"iterations_total_value", "iterations_total_value_messages", "iterations_total_value_values"}},
+		"count suffix":    {"", "item_count", families{"item_count_value", "item_count_value_messages", "item_count_value_values"}},
+		"bucket suffix":   {"", "x_bucket", families{"x_bucket_value", "x_bucket_value_messages", "x_bucket_value_values"}},
+		"suffix mid-name": {"", "total_loss", families{"total_loss", "total_loss_messages", "total_loss_values"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := familiesFor(tc.namespace, tc.name); got != tc.want {
+				t.Errorf("familiesFor(%q, %q) = %+v, want %+v", tc.namespace, tc.name, got, tc.want)
+			}
+		})
+	}
+}
