@@ -5,9 +5,26 @@ import "bytes"
 // Message is one parsed status message. Its slices alias the input line and the Fields
 // backing array is reused by the next Parse call into the same Message.
 type Message struct {
-	Timestamp []byte // raw text between a leading '[' and its ']' (trimmed), nil when the message has no bracket prefix
-	Fields    []Field
+	Kind      Kind
+	Timestamp []byte  // raw text between a leading '[' and its ']' (trimmed), nil when the message has no bracket prefix
+	Fields    []Field // the values of a KindValues message
+	Job       []byte  // the job name of a KindJob message, trimmed
 }
+
+// Kind tells what a message is for.
+type Kind uint8
+
+const (
+	// KindValues carries `Name: value` fields.
+	KindValues Kind = iota
+	// KindJob names the sending connection's job: the message is exactly one
+	// field named "job" (`job: fit-model`). Its value is a name, not a
+	// number, so "job" is not available as an R value name.
+	KindJob
+	// KindBye says goodbye: the message is exactly "bye". A job that says
+	// it before its connection ends has finished cleanly.
+	KindBye
+)
 
 // Field is one `Name: value` pair.
 type Field struct {
@@ -26,7 +43,7 @@ const MaxFields = 256
 // Parse does not interpret the timestamp (see ParseTimestamp): a message whose
 // bracket holds something that is not a time is still accepted.
 func Parse(line []byte, m *Message) error {
-	m.Timestamp = nil
+	m.Kind, m.Timestamp, m.Job = KindValues, nil, nil
 	m.Fields = m.Fields[:0]
 
 	rest := trimLeft(line)
@@ -39,6 +56,11 @@ func Parse(line []byte, m *Message) error {
 			if len(rest) > 0 && rest[0] == '-' {
 				rest = trimLeft(rest[1:])
 			}
+		}
+	}
+	if len(rest) > 0 && (rest[0] == 'j' || rest[0] == 'b') {
+		if ok, err := parseControl(rest, m); ok {
+			return err
 		}
 	}
 	fields := rest
@@ -137,4 +159,33 @@ func trimSpace(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// parseControl recognises the job and bye messages. It reports whether rest
+// was one; err is then the verdict on it.
+func parseControl(rest []byte, m *Message) (bool, error) {
+	rest = trimSpace(rest)
+	if string(rest) == "bye" {
+		m.Kind = KindBye
+		return true, nil
+	}
+	if len(rest) < 4 || string(rest[:3]) != "job" {
+		return false, nil
+	}
+	after := trimLeft(rest[3:])
+	if len(after) == 0 || after[0] != ':' {
+		return false, nil // e.g. "jobs done: 3", an ordinary field
+	}
+	name := trimSpace(after[1:])
+	if bytes.ContainsAny(name, ",;") {
+		return false, nil // several fields: "job" is then an ordinary (bad) value name
+	}
+	if len(name) == 0 {
+		return true, newError(ErrEmptyValue, "job", rest, nil)
+	}
+	if err := checkName(name); err != nil {
+		return true, newError(err, "job name", name, nil)
+	}
+	m.Kind, m.Job = KindJob, name
+	return true, nil
 }

@@ -339,9 +339,20 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add(multiFieldLine)
 	f.Add(scientificLine)
+	f.Add("[2026-11-25] - job: worker 3")
+	f.Add("bye")
 	f.Fuzz(func(t *testing.T, line string) {
 		var m Message
 		err := Parse([]byte(line), &m)
+		if ok, kind, job, cerr := refControl(line); ok {
+			if !errors.Is(err, cerr) || err == nil && (m.Kind != kind || string(m.Job) != job || len(m.Fields) != 0) {
+				t.Fatalf("Parse(%q) = kind %d job %q err %v; reference kind %d job %q err %v", line, m.Kind, m.Job, err, kind, job, cerr)
+			}
+			return
+		}
+		if err == nil && m.Kind != KindValues {
+			t.Fatalf("Parse(%q) = kind %d, reference says values", line, m.Kind)
+		}
 		wantTS, want, wantErr := refParse(line)
 		if err != nil {
 			if !utf8.ValidString(err.Error()) {
