@@ -25,6 +25,13 @@ type Options struct {
 	Buckets []float64
 	// Echo, when set, receives every message as a line, like the blog's server.R.
 	Echo io.Writer
+	// MaxJobs bounds the distinct job names known at once (running, or
+	// ended and retained), not counting "unnamed". A connection naming a new
+	// job beyond it stays unnamed. Default DefaultMaxJobs.
+	MaxJobs int
+	// JobRetention is how long an ended job and its series stay visible.
+	// Default DefaultJobRetention.
+	JobRetention time.Duration
 }
 
 // DefaultMaxSeries is the default of Options.MaxSeries.
@@ -43,10 +50,13 @@ type Exporter struct {
 	logger *slog.Logger
 	now    func() time.Time
 
-	mu    sync.RWMutex
-	names map[string]*series // raw R name -> its series
-	taken map[string]*series // every family and sample name -> the series using it
-	list  []*series          // in creation order, for scraping
+	mu       sync.RWMutex
+	names    map[string]*series // seriesKey(job, raw R name) -> its series
+	fams     map[string]*family // raw R name -> the family it owns
+	taken    map[string]*family // every family and sample name -> the family using it
+	list     []*series          // in creation order, for scraping
+	jobs     map[string]*job    // job name -> job
+	jobDescs jobDescs
 	// lastLogged rate-limits the warning per reject reason.
 	lastLogged map[string]time.Time
 
@@ -60,6 +70,12 @@ type Exporter struct {
 func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger, now func() time.Time) (*Exporter, error) {
 	if opts.MaxSeries <= 0 {
 		opts.MaxSeries = DefaultMaxSeries
+	}
+	if opts.MaxJobs <= 0 {
+		opts.MaxJobs = DefaultMaxJobs
+	}
+	if opts.JobRetention <= 0 {
+		opts.JobRetention = DefaultJobRetention
 	}
 	if opts.Buckets == nil {
 		opts.Buckets = DefaultBuckets
@@ -76,7 +92,10 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 		logger:     logger,
 		now:        now,
 		names:      map[string]*series{},
-		taken:      map[string]*series{},
+		fams:       map[string]*family{},
+		taken:      map[string]*family{},
+		jobs:       map[string]*job{},
+		jobDescs:   newJobDescs(),
 		lastLogged: map[string]time.Time{},
 	}
 	if err := metrics.Register(e); err != nil {
@@ -90,12 +109,15 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 // exporter itself guarantees that no two names produce the same metric.
 func (e *Exporter) Describe(chan<- *prometheus.Desc) {}
 
-// Collect implements prometheus.Collector.
+// Collect implements prometheus.Collector. Expired jobs are forgotten here,
+// so they vanish from the very scrape that follows their retention.
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
-	e.mu.RLock()
+	e.mu.Lock()
+	e.expireJobs(e.now())
+	e.collectJobs(ch)
 	list := make([]*series, len(e.list))
 	copy(list, e.list)
-	e.mu.RUnlock()
+	e.mu.Unlock()
 	// Scraping works on a copy of the list so that a slow scrape never holds
 	// the lock that a new name needs.
 	for _, s := range list {
@@ -103,11 +125,17 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// lookup returns the series for a raw R name, creating it if it is new, or
-// the reason it cannot have one.
-func (e *Exporter) lookup(raw []byte) (*series, string) {
+// seriesKey identifies the series of one R name from one job.
+func seriesKey(job string, raw []byte) string {
+	return job + "\x00" + string(raw)
+}
+
+// lookup returns the series for a raw R name sent by a job ("" for unnamed
+// connections), creating it if it is new, or the reason it cannot have one.
+func (e *Exporter) lookup(j *job, seriesJob string, raw []byte) (*series, string) {
+	key := seriesKey(seriesJob, raw)
 	e.mu.RLock()
-	s := e.names[string(raw)]
+	s := e.names[key]
 	e.mu.RUnlock()
 	if s != nil {
 		return s, ""
@@ -115,21 +143,32 @@ func (e *Exporter) lookup(raw []byte) (*series, string) {
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if s := e.names[string(raw)]; s != nil {
+	if s := e.names[key]; s != nil {
 		return s, ""
 	}
-	display := parser.DisplayName(raw)
-	f := familiesFor(e.opts.Namespace, parser.MetricName(raw))
-	if reason, other := e.refuse(f); reason != "" {
-		e.logRejected(reason, display, f.gauge, other)
-		return nil, reason
+	fam := e.fams[string(raw)]
+	if fam == nil {
+		display := parser.DisplayName(raw)
+		f := familiesFor(e.opts.Namespace, parser.MetricName(raw))
+		if reason, other := e.refuse(f); reason != "" {
+			e.logRejected(reason, display, f.gauge, other)
+			return nil, reason
+		}
+		fam = newFamily(string(raw), display, f)
+		e.fams[fam.raw] = fam
+		for _, n := range f.names() {
+			e.taken[n] = fam
+		}
 	}
-	s = newSeries(string(raw), display, f, e.opts.Buckets)
-	e.names[s.raw] = s
-	for _, n := range f.names() {
-		e.taken[n] = s
+	if len(e.list) >= e.opts.MaxSeries {
+		e.logRejected(reasonMaxSeries, parser.DisplayName(raw), fam.families.gauge, "")
+		return nil, reasonMaxSeries
 	}
+	s = newSeries(fam, seriesJob, e.opts.Buckets)
+	fam.refs++
+	e.names[key] = s
 	e.list = append(e.list, s)
+	j.series = append(j.series, s)
 	e.self.series.Set(float64(len(e.list)))
 	return s, ""
 }
@@ -137,7 +176,8 @@ func (e *Exporter) lookup(raw []byte) (*series, string) {
 // refuse says why f cannot be created, and which R name is in the way. It is
 // called with e.mu held. First come, first served: the order in which names
 // arrive decides who owns a metric name, and the loser is counted and logged
-// with both R names.
+// with both R names. A name keeps its metric name until all its series have
+// expired with their jobs.
 func (e *Exporter) refuse(f families) (reason, other string) {
 	if f.reserved() {
 		return reasonReserved, ""

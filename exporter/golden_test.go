@@ -26,8 +26,8 @@ var goldenOptions = map[string]Options{
 	"namespace":  {Namespace: "r"},
 }
 
-// TestGolden feeds each testdata/<case>.in, one message per line, through a
-// session and compares everything the exporter exposes with testdata/<case>.prom.
+// TestGolden feeds each testdata/<case>.in, one message per line, through
+// sessions and compares everything the exporter exposes with testdata/<case>.prom.
 func TestGolden(t *testing.T) {
 	inputs, err := filepath.Glob("testdata/*.in")
 	if err != nil || len(inputs) == 0 {
@@ -78,12 +78,26 @@ func runGolden(t *testing.T, in string, opts Options) prometheus.Gatherer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := e.NewSession(netip.MustParseAddrPort("127.0.0.1:40000"))
+	// Lines are messages, except for directives: "@connect" opens another
+	// connection (the previous ones stay open) and "@close" ends the latest
+	// one. Connections still open at the end stay open.
+	var open []*Session
+	connect := func() {
+		open = append(open, e.NewSession(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(40000+len(open)))))
+	}
+	connect()
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	for sc.Scan() {
-		s.Message(sc.Bytes())
+		switch line := sc.Bytes(); string(line) {
+		case "@connect":
+			connect()
+		case "@close":
+			open[len(open)-1].Close(nil)
+			open = open[:len(open)-1]
+		default:
+			open[len(open)-1].Message(line)
+		}
 	}
-	s.Close(nil)
 	return prometheus.Gatherers{user, self}
 }
 

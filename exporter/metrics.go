@@ -16,9 +16,10 @@ const (
 	reasonReserved  = "reserved"   // the name would shadow rexporter_*, go_*, process_*, promhttp_*, up or scrape_*
 	reasonCollision = "collision"  // another R name already sanitizes to the same metric name
 	reasonClash     = "clash"      // a metric or sample name is already used by another name's family
+	reasonMaxJobs   = "max_jobs"   // a job name beyond --max-jobs; the connection stays in its current job
 )
 
-var rejectReasons = []string{reasonMaxSeries, reasonReserved, reasonCollision, reasonClash}
+var rejectReasons = []string{reasonMaxSeries, reasonReserved, reasonCollision, reasonClash, reasonMaxJobs}
 
 // parseReasons maps the parser's sentinel errors to the bounded reason label of
 // rexporter_parse_errors_total.

@@ -7,31 +7,59 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// series is the state of one R name. Updates are lock-free; the collector
-// reads it at scrape time.
-type series struct {
-	raw      string // the name as received
+// jobLabel is the label that tells named jobs' series apart. It is not "job":
+// Prometheus sets job and instance on every target.
+const jobLabel = "r_job"
+
+// family is what one R name owns in the exposition: its three metric
+// families, shared by the series of every job that sends the name.
+type family struct {
+	raw      string // the name as first received
 	families families
+	refs     int // series using the family; guarded by Exporter.mu
+
+	gauge, counter       *prometheus.Desc // for unnamed connections: no labels
+	gaugeJob, counterJob *prometheus.Desc // for named jobs: the r_job label
+	histHelp             string
+}
+
+func newFamily(raw, display string, f families) *family {
+	gaugeHelp := "Last value of R name " + quote(display) + "."
+	counterHelp := "Messages that carried a value for R name " + quote(display) + "."
+	return &family{
+		raw:        raw,
+		families:   f,
+		gauge:      prometheus.NewDesc(f.gauge, gaugeHelp, nil, nil),
+		counter:    prometheus.NewDesc(f.counter+"_total", counterHelp, nil, nil),
+		gaugeJob:   prometheus.NewDesc(f.gauge, gaugeHelp, []string{jobLabel}, nil),
+		counterJob: prometheus.NewDesc(f.counter+"_total", counterHelp, []string{jobLabel}, nil),
+		histHelp:   "Distribution of the finite values of R name " + quote(display) + ".",
+	}
+}
+
+// series is the state of one R name from one job. Updates are lock-free;
+// the collector reads it at scrape time.
+type series struct {
+	fam *family
+	job string // "" for unnamed connections
 
 	last     atomic.Uint64 // float64 bits of the last value
 	messages atomic.Uint64
 	hist     prometheus.Histogram
-
-	gaugeDesc   *prometheus.Desc
-	counterDesc *prometheus.Desc
 }
 
-func newSeries(raw, display string, f families, buckets []float64) *series {
+func newSeries(fam *family, job string, buckets []float64) *series {
+	var labels prometheus.Labels
+	if job != "" {
+		labels = prometheus.Labels{jobLabel: job}
+	}
 	return &series{
-		raw:      raw,
-		families: f,
-		gaugeDesc: prometheus.NewDesc(f.gauge,
-			"Last value of R name "+quote(display)+".", nil, nil),
-		counterDesc: prometheus.NewDesc(f.counter+"_total",
-			"Messages that carried a value for R name "+quote(display)+".", nil, nil),
+		fam: fam,
+		job: job,
 		hist: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:                            f.histogram,
-			Help:                            "Distribution of the finite values of R name " + quote(display) + ".",
+			Name:                            fam.families.histogram,
+			Help:                            fam.histHelp,
+			ConstLabels:                     labels,
 			Buckets:                         buckets,
 			NativeHistogramBucketFactor:     NativeHistogramBucketFactor,
 			NativeHistogramMaxBucketNumber:  nativeHistogramMaxBuckets,
@@ -54,8 +82,14 @@ func (s *series) observe(v float64) (finite bool) {
 
 // collect sends the series' three metrics.
 func (s *series) collect(ch chan<- prometheus.Metric) {
-	ch <- prometheus.MustNewConstMetric(s.gaugeDesc, prometheus.GaugeValue, math.Float64frombits(s.last.Load()))
-	ch <- prometheus.MustNewConstMetric(s.counterDesc, prometheus.CounterValue, float64(s.messages.Load()))
+	last, n := math.Float64frombits(s.last.Load()), float64(s.messages.Load())
+	if s.job == "" {
+		ch <- prometheus.MustNewConstMetric(s.fam.gauge, prometheus.GaugeValue, last)
+		ch <- prometheus.MustNewConstMetric(s.fam.counter, prometheus.CounterValue, n)
+	} else {
+		ch <- prometheus.MustNewConstMetric(s.fam.gaugeJob, prometheus.GaugeValue, last, s.job)
+		ch <- prometheus.MustNewConstMetric(s.fam.counterJob, prometheus.CounterValue, n, s.job)
+	}
 	ch <- s.hist
 }
 

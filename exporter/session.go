@@ -26,8 +26,18 @@ type Session struct {
 	e      *Exporter
 	remote netip.AddrPort
 	msg    parser.Message
-	cache  map[string]cached
 	start  time.Time
+
+	// job is the job the connection belongs to, nil until its first
+	// message: a connection that never says anything is not a job.
+	job *job
+	// seriesJob is the r_job label of the connection's values, "" while
+	// it is unnamed.
+	seriesJob string
+	bye       bool
+	// cache maps raw names to series of this session's job; it is cleared
+	// when the job changes.
+	cache map[string]cached
 }
 
 // NewSession starts a session for a client connection.
@@ -57,6 +67,28 @@ func (s *Session) Message(msg []byte) {
 		}
 		return
 	}
+	now := e.now()
+	switch s.msg.Kind {
+	case parser.KindJob:
+		s.name(parser.DisplayName(s.msg.Job), now)
+	case parser.KindBye:
+		s.bye = true
+		s.ensureJob(now)
+	default:
+		s.ensureJob(now)
+		s.apply()
+	}
+	if s.job != nil {
+		s.job.messages.Add(1)
+		s.job.lastMessage.Store(now.UnixNano())
+	}
+	e.self.messages.Inc()
+	e.self.lastMessage.Set(unixSeconds(now))
+}
+
+// apply updates the series of every field of a values message.
+func (s *Session) apply() {
+	e := s.e
 	for _, f := range s.msg.Fields {
 		if f.Missing {
 			// NA: the gauge keeps its last value and nothing else changes.
@@ -71,8 +103,47 @@ func (s *Session) Message(msg []byte) {
 			e.self.nonFiniteValues.Inc()
 		}
 	}
-	e.self.messages.Inc()
-	e.self.lastMessage.Set(float64(e.now().UnixNano()) / 1e9)
+}
+
+// ensureJob makes a connection that sends values without naming itself a
+// member of the unnamed job.
+func (s *Session) ensureJob(now time.Time) {
+	if s.job != nil {
+		return
+	}
+	s.e.mu.Lock()
+	s.job = s.e.attach(unnamedJob, now)
+	s.e.mu.Unlock()
+}
+
+// name moves the connection to the named job. A job calling itself
+// "unnamed" is the unnamed job. Beyond --max-jobs the connection keeps its
+// current job and the refusal is counted.
+func (s *Session) name(name string, now time.Time) {
+	if s.job != nil && s.job.name == name {
+		return
+	}
+	e := s.e
+	e.mu.Lock()
+	j := e.attach(name, now)
+	if j == nil {
+		e.logRejected(reasonMaxJobs, name, "", "")
+		e.mu.Unlock()
+		e.self.rejected[reasonMaxJobs].Inc()
+		s.ensureJob(now)
+		return
+	}
+	if s.job != nil {
+		// Renaming is not an ending: the old job loses a connection cleanly.
+		e.detach(s.job, true, now)
+	}
+	e.mu.Unlock()
+	s.job = j
+	s.seriesJob = name
+	if name == unnamedJob {
+		s.seriesJob = ""
+	}
+	clear(s.cache)
 }
 
 // lookup finds the series for a raw name through the session's cache, and
@@ -80,7 +151,7 @@ func (s *Session) Message(msg []byte) {
 func (s *Session) lookup(raw []byte) *series {
 	c, ok := s.cache[string(raw)]
 	if !ok {
-		c.series, c.reason = s.e.lookup(raw)
+		c.series, c.reason = s.e.lookup(s.job, s.seriesJob, raw)
 		if len(s.cache) >= sessionCacheSize {
 			clear(s.cache)
 		}
@@ -100,10 +171,22 @@ func (s *Session) Oversized(dropped int) {
 	}
 }
 
-// Close ends the session when its connection ends.
+// Close ends the session when its connection ends. The job finished cleanly
+// if the connection said "bye" before; otherwise it vanished.
 func (s *Session) Close(err error) {
-	if s.e.logger.Enabled(context.Background(), slog.LevelDebug) {
-		s.e.logger.Debug("connection closed", "remote", s.remote.String(),
-			"duration", s.e.now().Sub(s.start).String(), "err", err)
+	e := s.e
+	now := e.now()
+	if s.job != nil {
+		e.mu.Lock()
+		e.detach(s.job, s.bye, now)
+		e.mu.Unlock()
+	}
+	if e.logger.Enabled(context.Background(), slog.LevelDebug) {
+		job := ""
+		if s.job != nil {
+			job = s.job.name
+		}
+		e.logger.Debug("connection closed", "remote", s.remote.String(), "r_job", job, "said_bye", s.bye,
+			"duration", now.Sub(s.start).String(), "err", err)
 	}
 }

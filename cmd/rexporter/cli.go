@@ -29,6 +29,8 @@ type ServeCmd struct {
 	MaxMessageBytes int           `default:"65536" help:"Longest message accepted; longer ones are discarded up to their end and counted."`
 	MaxConnections  int           `default:"1024" help:"Most client connections open at once; beyond it new connections are closed at once and counted."`
 	MaxSeries       int           `default:"10000" help:"Most distinct R names; new names beyond it are rejected and counted."`
+	MaxJobs         int           `default:"100" help:"Most distinct job names known at once (running, or ended and retained); beyond it a connection stays unnamed."`
+	JobRetention    time.Duration `default:"1h" help:"How long an ended job and its series stay visible."`
 	Namespace       string        `placeholder:"PREFIX" help:"Prefix for every metric built from R names (\"r\" gives r_random_poisson)."`
 	QuietGap        time.Duration `default:"20ms" help:"An unterminated message is complete after this long without new bytes on its connection (0 disables)."`
 	ShutdownTimeout time.Duration `default:"10s" help:"On SIGINT/SIGTERM, how long to apply what was received before giving up."`
@@ -43,6 +45,12 @@ func (c *ServeCmd) Validate() error {
 	}
 	if c.MaxConnections < 1 {
 		errs = append(errs, errors.New("--max-connections must be at least 1"))
+	}
+	if c.MaxJobs < 1 {
+		errs = append(errs, errors.New("--max-jobs must be at least 1"))
+	}
+	if c.JobRetention <= 0 {
+		errs = append(errs, errors.New("--job-retention must be positive"))
 	}
 	if c.MaxSeries < 1 {
 		errs = append(errs, errors.New("--max-series must be at least 1"))

@@ -37,7 +37,12 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	)
 	user := prometheus.NewRegistry()
 
-	opts := exporter.Options{MaxSeries: c.MaxSeries, Namespace: c.Namespace}
+	opts := exporter.Options{
+		MaxSeries:    c.MaxSeries,
+		Namespace:    c.Namespace,
+		MaxJobs:      c.MaxJobs,
+		JobRetention: c.JobRetention,
+	}
 	if c.Echo {
 		opts.Echo = e.stdout
 	}
