@@ -69,11 +69,11 @@ func newSelfMetrics(reg prometheus.Registerer, maxSeries int) *selfMetrics {
 		}),
 		series: f.NewGauge(prometheus.GaugeOpts{
 			Name: "rexporter_series",
-			Help: "R names currently exposed as metrics.",
+			Help: "Series currently exposed, one per R name and job.",
 		}),
 		maxSeries: f.NewGauge(prometheus.GaugeOpts{
 			Name: "rexporter_max_series",
-			Help: "The --max-series limit on R names.",
+			Help: "The --max-series limit on series.",
 		}),
 		lastMessage: f.NewGauge(prometheus.GaugeOpts{
 			Name: "rexporter_last_message_timestamp_seconds",

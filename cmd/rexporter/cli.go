@@ -28,7 +28,7 @@ type ServeCmd struct {
 	WebConfigFile   string        `name:"web.config.file" type:"existingfile" placeholder:"FILE" help:"Exporter-toolkit web configuration file for TLS and basic auth."`
 	MaxMessageBytes int           `default:"65536" help:"Longest message accepted; longer ones are discarded up to their end and counted."`
 	MaxConnections  int           `default:"1024" help:"Most client connections open at once; beyond it new connections are closed at once and counted."`
-	MaxSeries       int           `default:"10000" help:"Most distinct R names; new names beyond it are rejected and counted."`
+	MaxSeries       int           `default:"10000" help:"Most series (R name × job); new ones beyond it are rejected and counted."`
 	MaxJobs         int           `default:"100" help:"Most distinct job names known at once (running, or ended and retained); beyond it a connection stays unnamed."`
 	JobRetention    time.Duration `default:"1h" help:"How long an ended job and its series stay visible."`
 	Namespace       string        `placeholder:"PREFIX" help:"Prefix for every metric built from R names (\"r\" gives r_random_poisson)."`
