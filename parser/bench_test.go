@@ -8,6 +8,9 @@ import (
 const (
 	multiFieldLine = "[2026-11-25 17:06:16] - loss: 0.2531, accuracy: 0.9134; epoch: 12, lr: 1e-04, elapsed: 35.27"
 	scientificLine = "a: 1e+05, b: 1e-04, c: NaN, d: -Inf, e: NA, f: 1.79769313486232e+308"
+	unitLine       = "[2026-11-25 17:06:16] - elapsed: 1.5 mins, size: 2.3 Mb; done: 45%, fit: Time difference of 3.2 secs"
+	progressLine   = "[2026-11-25 17:06:16] - Epoch: 45/100"
+	stateLine      = "[2026-11-25 17:06:16] - Status: fitting model"
 )
 
 func BenchmarkParse(b *testing.B) {
@@ -15,6 +18,10 @@ func BenchmarkParse(b *testing.B) {
 		{"blog", blogLine},
 		{"multi_field", multiFieldLine},
 		{"scientific_and_special", scientificLine},
+		{"unit", "[2026-11-25 17:06:16] - Elapsed: 1.5 mins"},
+		{"units", unitLine},
+		{"progress", progressLine},
+		{"state", stateLine},
 	}
 	for _, l := range lines {
 		b.Run(l.name, func(b *testing.B) {

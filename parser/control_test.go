@@ -23,7 +23,8 @@ func TestParseControlMessages(t *testing.T) {
 		"bye with timestamp":          {line: "[2026-11-25] - bye ", kind: KindBye},
 		"empty job":                   {line: "job:", err: ErrEmptyValue},
 		"job with bad character":      {line: `job: a"b`, err: ErrBadName},
-		"job among fields is a value": {line: "job: a, x: 1", err: ErrBadValue},
+		"job among fields is a value": {line: "job: a, x: 1", kind: KindValues, nFields: 2}, // "a" is a state
+		"job among fields bad value":  {line: "job: a=b, x: 1", err: ErrBadValue},
 		"numeric job is a name":       {line: "job: 3", kind: KindJob, job: "3"},
 		"names starting with job":     {line: "jobs done: 3", kind: KindValues, nFields: 1},
 		"names starting with b":       {line: "batch: 2", kind: KindValues, nFields: 1},

@@ -10,7 +10,8 @@ import (
 // exactly one of them; test with errors.Is. The concrete errors also quote the
 // offending name or value (at most 64 bytes, always valid UTF-8), e.g.
 //
-//	bad value "12abc" for "x": not a number
+//	bad value "0x10" for "x": not a number
+//	bad value "12 parsecs" for "x": unknown unit
 var (
 	// ErrNoFields: nothing of the form name: value (blank after the timestamp, or text without ':').
 	ErrNoFields = errors.New("no fields")
@@ -23,7 +24,9 @@ var (
 	ErrBadName = errors.New("invalid character in name")
 	// ErrEmptyValue: a field has nothing after its ':'.
 	ErrEmptyValue = errors.New("empty value")
-	// ErrBadValue: a value is not a number as R prints it, or overflows float64.
+	// ErrBadValue: a value is none of a number as R prints it (within the float64 range), a
+	// number with a known unit, a progress or a state (see the package documentation). The
+	// concrete error may say more: unknown unit, invalid character in state, ...
 	ErrBadValue = errors.New("not a number")
 	// ErrTooManyFields: a message has more than MaxFields fields.
 	ErrTooManyFields = errors.New("too many fields")
@@ -33,6 +36,20 @@ var (
 
 // errTooManyFields is preformatted: it carries no message-specific data.
 var errTooManyFields = &parseError{err: ErrTooManyFields, subject: "message", text: "more than " + strconv.Itoa(MaxFields) + " fields"}
+
+// valueError is ErrBadValue with a more precise reason.
+type valueError struct{ reason string }
+
+func (e *valueError) Error() string { return e.reason }
+func (e *valueError) Unwrap() error { return ErrBadValue }
+
+var (
+	errUnknownUnit = &valueError{"unknown unit"}
+	errBadState    = &valueError{"invalid character in state"}
+	errLongState   = &valueError{"state longer than " + strconv.Itoa(MaxStateLen) + " bytes"}
+	errMiscased    = &valueError{"not a number (R writes NA, NaN, Inf, TRUE, FALSE)"}
+	errBadDifftime = &valueError{"not a time difference"}
+)
 
 // excerptLen bounds how much of an offending name or value an error quotes.
 const excerptLen = 64

@@ -26,11 +26,28 @@ const (
 	KindBye
 )
 
-// Field is one `Name: value` pair.
+// Field is one `Name: value` pair. Kind says which of the value fields
+// apply; see the package documentation for the value grammar.
 type Field struct {
-	Name    []byte  // raw name as received, surrounding spaces/tabs trimmed; may be latin1 (invalid UTF-8)
-	Value   float64 // the value; meaningless when Missing
-	Missing bool    // R's NA
+	Name []byte // raw name as received, surrounding spaces/tabs trimmed; may be latin1 (invalid UTF-8)
+	// Value is the number (ValueNumber), converted to the base unit when
+	// Unit is not UnitNone, or the done count (ValueProgress). It is 0 for
+	// ValueMissing and ValueState.
+	Value float64
+	// Scale is the factor of the unit the number was written in:
+	// Value = number as written × Scale (the product is computed exactly
+	// and rounded once). It is 1 when Unit is UnitNone, so a caller that
+	// does not want conversions divides Value by Scale.
+	Scale float64
+	Total float64 // the total of a ValueProgress, else 0
+	// State is the text of a ValueState, spaces and tabs trimmed; it
+	// aliases the input. nil for other kinds.
+	State   []byte
+	Missing bool      // R's NA; same as Kind == ValueMissing
+	Kind    ValueKind // what the value is
+	// Unit is the base unit Value was converted to. It is also set for a
+	// missing value written with a unit (NA secs).
+	Unit Unit
 }
 
 // MaxFields bounds the number of fields in one message.
@@ -117,24 +134,35 @@ func Parse(line []byte, m *Message) error {
 				return newError(err, "name", name, nil)
 			}
 		}
-		v, missing, err := parseValue(raw)
-		if err != nil {
-			return newError(err, "value", raw, name)
-		}
 		n := len(fs)
 		if n == MaxFields {
+			// A bad value still takes precedence over the count.
+			var spare Field
+			if err := parseValue(raw, &spare); err != nil {
+				return newError(err, "value", raw, name)
+			}
 			return errTooManyFields
 		}
-		// Growing by hand and storing field by field avoids building the
-		// Field on the stack and copying it, which costs a store-forwarding
-		// stall on every field.
+		// Growing by hand and having parseValue store into the element
+		// avoids building the Field on the stack and copying it, which
+		// costs a store-forwarding stall on every field.
 		if n < cap(fs) {
 			fs = fs[:n+1]
 		} else {
 			fs = append(fs, Field{})
 		}
 		f := &fs[n]
-		f.Name, f.Value, f.Missing = name, v, missing
+		f.Name = name
+		// Plain numbers, by far the most common values, skip parseValue.
+		if len(raw) != 0 && (isDigit(raw[0]) || raw[0] == '-' || raw[0] == '.' || raw[0] == '+') {
+			if v, ok := parseNumber(raw); ok {
+				f.setNumber(v)
+				continue
+			}
+		}
+		if err := parseOther(raw, f); err != nil {
+			return newError(err, "value", raw, name)
+		}
 	}
 
 	m.Fields = fs
