@@ -6,23 +6,26 @@ import (
 	"log/slog"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rexporter/rexporter/mapping"
 	"github.com/rexporter/rexporter/parser"
 )
 
 // Options configure an Exporter. The zero value of each field means its default.
 type Options struct {
-	// MaxSeries caps the number of R names; new names beyond it are rejected
-	// and counted. Default 10,000.
+	// Mapper decides how R names become metrics. Default mapping.Default().
+	Mapper *mapping.Mapper
+	// MaxSeries caps the series across all metrics. Beyond it new series of
+	// an existing metric fold into its overflow series, and new metrics are
+	// rejected. Default 10,000.
 	MaxSeries int
 	// Namespace is an optional prefix for every user metric ("r" gives
 	// r_random_poisson).
 	Namespace string
-	// Buckets are the classic histogram buckets. Default DefaultBuckets.
-	Buckets []float64
 	// Echo, when set, receives every message as a line, like the blog's server.R.
 	Echo io.Writer
 	// MaxJobs bounds the distinct job names known at once (running, or
@@ -40,6 +43,10 @@ const DefaultMaxSeries = 10000
 // rejectLogInterval is how often a kind of rejected name may be logged.
 const rejectLogInterval = time.Minute
 
+// nativeHistogramMinReset is how long a native histogram keeps its resolution
+// before it may reset to regain it when it has too many buckets.
+const nativeHistogramMinReset = time.Hour
+
 var namespaceRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
 // Exporter turns parsed messages into metrics. It implements
@@ -50,15 +57,23 @@ type Exporter struct {
 	logger *slog.Logger
 	now    func() time.Time
 
+	// gen changes whenever series are removed or the mapping changes, so
+	// sessions know to drop their caches.
+	gen atomic.Uint64
+
 	mu       sync.RWMutex
-	names    map[string]*series // seriesKey(job, raw R name) -> its series
-	fams     map[string]*family // raw R name -> the family it owns
-	taken    map[string]*family // every family and sample name -> the family using it
-	list     []*series          // in creation order, for scraping
-	jobs     map[string]*job    // job name -> job
+	mapper   *mapping.Mapper
+	names    map[string]*series  // seriesKey(job, raw R name) -> its series
+	bindings map[string]*binding // raw R name -> how it maps, while it has series
+	metrics  map[string]*metric  // base name -> metric
+	taken    map[string]*metric  // every family and sample name -> the metric using it
+	list     []*series           // for scraping
+	jobs     map[string]*job     // job name -> job
 	jobDescs jobDescs
 	// lastLogged rate-limits the warning per reject reason.
 	lastLogged map[string]time.Time
+
+	overflowDesc *prometheus.Desc
 
 	echoMu  sync.Mutex
 	echoBuf []byte
@@ -68,6 +83,9 @@ type Exporter struct {
 // self-metrics with self (keep them apart, node_exporter style, so the user's
 // metrics never mix with the exporter's own).
 func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger, now func() time.Time) (*Exporter, error) {
+	if opts.Mapper == nil {
+		opts.Mapper = mapping.Default()
+	}
 	if opts.MaxSeries <= 0 {
 		opts.MaxSeries = DefaultMaxSeries
 	}
@@ -77,13 +95,10 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 	if opts.JobRetention <= 0 {
 		opts.JobRetention = DefaultJobRetention
 	}
-	if opts.Buckets == nil {
-		opts.Buckets = DefaultBuckets
-	}
 	if opts.Namespace != "" && !namespaceRE.MatchString(opts.Namespace) {
 		return nil, fmt.Errorf("namespace %q is not a valid metric name prefix", opts.Namespace)
 	}
-	if f := familiesFor(opts.Namespace, "x"); f.reserved() {
+	if reserved([]string{opts.Namespace + "_x"}) {
 		return nil, fmt.Errorf("namespace %q would shadow the exporter's own metrics", opts.Namespace)
 	}
 	e := &Exporter{
@@ -91,12 +106,17 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 		self:       newSelfMetrics(self, opts.MaxSeries),
 		logger:     logger,
 		now:        now,
+		mapper:     opts.Mapper,
 		names:      map[string]*series{},
-		fams:       map[string]*family{},
-		taken:      map[string]*family{},
+		bindings:   map[string]*binding{},
+		metrics:    map[string]*metric{},
+		taken:      map[string]*metric{},
 		jobs:       map[string]*job{},
 		jobDescs:   newJobDescs(),
 		lastLogged: map[string]time.Time{},
+		overflowDesc: prometheus.NewDesc("rexporter_series_overflow_total",
+			"Updates folded into a metric's overflow series because its series cap or --max-series was reached.",
+			[]string{"metric"}, nil),
 	}
 	if err := metrics.Register(e); err != nil {
 		return nil, fmt.Errorf("register user metrics: %w", err)
@@ -109,20 +129,57 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 // exporter itself guarantees that no two names produce the same metric.
 func (e *Exporter) Describe(chan<- *prometheus.Desc) {}
 
-// Collect implements prometheus.Collector. Expired jobs are forgotten here,
-// so they vanish from the very scrape that follows their retention.
+// Collect implements prometheus.Collector. Expired series and jobs are
+// forgotten here, so they vanish from the very scrape that follows their end.
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	e.mu.Lock()
-	e.expireJobs(e.now())
+	e.expire(e.now())
 	e.collectJobs(ch)
 	list := make([]*series, len(e.list))
 	copy(list, e.list)
+	for _, m := range e.metrics {
+		if m.overflow != nil {
+			ch <- prometheus.MustNewConstMetric(e.overflowDesc, prometheus.CounterValue, float64(m.folded.Load()), m.base)
+		}
+	}
 	e.mu.Unlock()
-	// Scraping works on a copy of the list so that a slow scrape never holds
-	// the lock that a new name needs.
+	// Scraping the series works on a copy of the list so that a slow scrape
+	// never holds the lock that a new name needs.
 	for _, s := range list {
 		s.collect(ch)
 	}
+}
+
+// SetMapper switches to a new mapping, as a reload does. Names whose mapping
+// changed lose their series, which are built anew under the new mapping by
+// their next values (so changed buckets and types take effect at once; their
+// counters restart, which Prometheus handles as a reset). It reports whether
+// anything changed.
+func (e *Exporter) SetMapper(m *mapping.Mapper) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.mapper.Equal(m) {
+		return false
+	}
+	e.mapper = m
+	var gone []*series
+	for _, b := range e.bindings {
+		if !sameMapping(b.mp, m.Map(b.display)) {
+			gone = append(gone, b.series...)
+		}
+	}
+	e.remove(gone)
+	// Overflow series and negative results cached by sessions may depend on
+	// the old mapping too.
+	e.gen.Add(1)
+	return true
+}
+
+// Mapper returns the mapping in force.
+func (e *Exporter) Mapper() *mapping.Mapper {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.mapper
 }
 
 // seriesKey identifies the series of one R name from one job.
@@ -130,81 +187,18 @@ func seriesKey(job string, raw []byte) string {
 	return job + "\x00" + string(raw)
 }
 
-// lookup returns the series for a raw R name sent by a job ("" for unnamed
-// connections), creating it if it is new, or the reason it cannot have one.
-func (e *Exporter) lookup(j *job, seriesJob string, raw []byte) (*series, string) {
-	key := seriesKey(seriesJob, raw)
-	e.mu.RLock()
-	s := e.names[key]
-	e.mu.RUnlock()
-	if s != nil {
-		return s, ""
-	}
-
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if s := e.names[key]; s != nil {
-		return s, ""
-	}
-	fam := e.fams[string(raw)]
-	if fam == nil {
-		display := parser.DisplayName(raw)
-		f := familiesFor(e.opts.Namespace, parser.MetricName(raw))
-		if reason, other := e.refuse(f); reason != "" {
-			e.logRejected(reason, display, f.gauge, other)
-			return nil, reason
-		}
-		fam = newFamily(string(raw), display, f)
-		e.fams[fam.raw] = fam
-		for _, n := range f.names() {
-			e.taken[n] = fam
-		}
-	}
-	if len(e.list) >= e.opts.MaxSeries {
-		e.logRejected(reasonMaxSeries, parser.DisplayName(raw), fam.families.gauge, "")
-		return nil, reasonMaxSeries
-	}
-	s = newSeries(fam, seriesJob, e.opts.Buckets)
-	fam.refs++
-	e.names[key] = s
-	e.list = append(e.list, s)
-	j.series = append(j.series, s)
-	e.self.series.Set(float64(len(e.list)))
-	return s, ""
-}
-
-// refuse says why f cannot be created, and which R name is in the way. It is
-// called with e.mu held. First come, first served: the order in which names
-// arrive decides who owns a metric name, and the loser is counted and logged
-// with both R names. A name keeps its metric name until all its series have
-// expired with their jobs.
-func (e *Exporter) refuse(f families) (reason, other string) {
-	if f.reserved() {
-		return reasonReserved, ""
-	}
-	for _, n := range f.names() {
-		if owner := e.taken[n]; owner != nil {
-			if owner.families.gauge == f.gauge {
-				return reasonCollision, owner.raw
-			}
-			return reasonClash, owner.raw
-		}
-	}
-	if len(e.list) >= e.opts.MaxSeries {
-		return reasonMaxSeries, ""
-	}
-	return "", ""
-}
-
 // logRejected warns about a refused name at most once a minute per reason;
-// every refusal is counted regardless.
+// every refusal is counted regardless. Called with e.mu held.
 func (e *Exporter) logRejected(reason, display, metric, other string) {
 	now := e.now()
 	if last, ok := e.lastLogged[reason]; ok && now.Sub(last) < rejectLogInterval {
 		return
 	}
 	e.lastLogged[reason] = now
-	args := []any{"reason", reason, "r_name", display, "metric", metric}
+	args := []any{"reason", reason, "r_name", display}
+	if metric != "" {
+		args = append(args, "metric", metric)
+	}
 	if other != "" {
 		args = append(args, "taken_by", parser.DisplayName([]byte(other)))
 	}

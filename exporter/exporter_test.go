@@ -11,6 +11,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rexporter/rexporter/mapping"
+	"github.com/rexporter/rexporter/parser"
 )
 
 // countingHandler counts log records at warn level and above.
@@ -88,22 +91,29 @@ func TestNewRejectsBadNamespace(t *testing.T) {
 	}
 }
 
-func TestFamiliesFor(t *testing.T) {
+func TestBaseName(t *testing.T) {
 	tests := map[string]struct {
-		namespace, name string
-		want            families
+		namespace string
+		mp        mapping.Mapping
+		raw       string
+		unit      parser.Unit
+		want      string
 	}{
-		"plain":           {"", "random_poisson", families{"random_poisson", "random_poisson_messages", "random_poisson_values"}},
-		"namespace":       {"r", "loss", families{"r_loss", "r_loss_messages", "r_loss_values"}},
-		"counter suffix":  {"", "iterations_total", families{"iterations_total_value", "iterations_total_value_messages", "iterations_total_value_values"}},
-		"count suffix":    {"", "item_count", families{"item_count_value", "item_count_value_messages", "item_count_value_values"}},
-		"bucket suffix":   {"", "x_bucket", families{"x_bucket_value", "x_bucket_value_messages", "x_bucket_value_values"}},
-		"suffix mid-name": {"", "total_loss", families{"total_loss", "total_loss_messages", "total_loss_values"}},
+		"plain":              {raw: "Random Poisson", want: "random_poisson"},
+		"namespace":          {namespace: "r", raw: "loss", want: "r_loss"},
+		"counter suffix":     {raw: "Iterations total", want: "iterations_total_value"},
+		"count suffix":       {raw: "Item count", want: "item_count_value"},
+		"bucket suffix":      {raw: "x bucket", want: "x_bucket_value"},
+		"suffix mid-name":    {raw: "total loss", want: "total_loss"},
+		"unit suffix":        {raw: "Elapsed", unit: parser.UnitSeconds, want: "elapsed_seconds"},
+		"unit already there": {raw: "elapsed seconds", unit: parser.UnitSeconds, want: "elapsed_seconds"},
+		"ratio":              {raw: "CPU", unit: parser.UnitRatio, want: "cpu_ratio"},
+		"rule name":          {raw: "Random Poisson", mp: mapping.Mapping{Name: "draw"}, unit: parser.UnitBytes, want: "draw_bytes"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := familiesFor(tc.namespace, tc.name); got != tc.want {
-				t.Errorf("familiesFor(%q, %q) = %+v, want %+v", tc.namespace, tc.name, got, tc.want)
+			if got := baseName(tc.namespace, tc.mp, []byte(tc.raw), tc.unit); got != tc.want {
+				t.Errorf("baseName = %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -8,11 +8,14 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rexporter/rexporter/mapping"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden .prom files from the current output")
@@ -36,7 +39,16 @@ func TestGolden(t *testing.T) {
 	for _, in := range inputs {
 		name := filepath.Base(in[:len(in)-len(".in")])
 		t.Run(name, func(t *testing.T) {
-			g := runGolden(t, in, goldenOptions[name])
+			opts := goldenOptions[name]
+			// A testdata/<case>.yml is the case's mapping file.
+			if cfg := strings.TrimSuffix(in, ".in") + ".yml"; fileExists(cfg) {
+				m, err := mapping.Load(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts.Mapper = m
+			}
+			g := runGolden(t, in, opts)
 			want := in[:len(in)-len(".in")] + ".prom"
 			if *update {
 				// testutil.GatherAndFormat (v1.25) returns nothing when no
@@ -64,13 +76,19 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
 // runGolden builds an exporter with the given options, feeds it the input file
 // and returns a gatherer over user and self metrics (without Go and process
 // metrics, which are not deterministic).
 func runGolden(t *testing.T, in string, opts Options) prometheus.Gatherer {
 	t.Helper()
 	user, self := prometheus.NewRegistry(), prometheus.NewRegistry()
-	e, err := New(opts, user, self, slog.New(slog.DiscardHandler), func() time.Time { return fixedNow })
+	now := fixedNow
+	e, err := New(opts, user, self, slog.New(slog.DiscardHandler), func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,8 +97,9 @@ func runGolden(t *testing.T, in string, opts Options) prometheus.Gatherer {
 		t.Fatal(err)
 	}
 	// Lines are messages, except for directives: "@connect" opens another
-	// connection (the previous ones stay open) and "@close" ends the latest
-	// one. Connections still open at the end stay open.
+	// connection (the previous ones stay open), "@close" ends the latest
+	// one, "@advance <duration>" moves the clock and "@scrape" gathers (so
+	// expiry happens). Connections still open at the end stay open.
 	var open []*Session
 	connect := func() {
 		open = append(open, e.NewSession(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(40000+len(open)))))
@@ -88,7 +107,20 @@ func runGolden(t *testing.T, in string, opts Options) prometheus.Gatherer {
 	connect()
 	sc := bufio.NewScanner(bytes.NewReader(raw))
 	for sc.Scan() {
-		switch line := sc.Bytes(); string(line) {
+		line := sc.Bytes()
+		if d, ok := strings.CutPrefix(string(line), "@advance "); ok {
+			step, err := time.ParseDuration(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(step)
+			continue
+		}
+		switch string(line) {
+		case "@scrape":
+			if _, err := user.Gather(); err != nil {
+				t.Fatal(err)
+			}
 		case "@connect":
 			connect()
 		case "@close":

@@ -95,39 +95,6 @@ func (e *Exporter) detach(j *job, clean bool, now time.Time) {
 	}
 }
 
-// expireJobs forgets jobs that ended longer than the retention ago, with
-// their series. Called with e.mu held.
-func (e *Exporter) expireJobs(now time.Time) {
-	expired := false
-	for name, j := range e.jobs {
-		if j.connections == 0 && now.Sub(j.end) >= e.opts.JobRetention {
-			delete(e.jobs, name)
-			for _, s := range j.series {
-				delete(e.names, seriesKey(s.job, []byte(s.fam.raw)))
-				if s.fam.refs--; s.fam.refs == 0 {
-					delete(e.fams, s.fam.raw)
-					for _, n := range s.fam.families.names() {
-						delete(e.taken, n)
-					}
-				}
-			}
-			expired = true
-		}
-	}
-	if !expired {
-		return
-	}
-	kept := e.list[:0]
-	for _, s := range e.list {
-		if _, ok := e.names[seriesKey(s.job, []byte(s.fam.raw))]; ok {
-			kept = append(kept, s)
-		}
-	}
-	clear(e.list[len(kept):])
-	e.list = kept
-	e.self.series.Set(float64(len(e.list)))
-}
-
 // collectJobs sends the per-job metrics. Called with e.mu held.
 func (e *Exporter) collectJobs(ch chan<- prometheus.Metric) {
 	d := e.jobDescs

@@ -154,8 +154,8 @@ func TestExpiredNameCanBeReused(t *testing.T) {
 	s.Close(nil)
 	f.now = f.now.Add(time.Hour)
 	f.count("loss_rate") // a scrape expires the job
-	if len(f.e.fams) != 0 || len(f.e.taken) != 0 {
-		t.Fatalf("families not released: %d fams, %d taken", len(f.e.fams), len(f.e.taken))
+	if len(f.e.bindings) != 0 || len(f.e.metrics) != 0 || len(f.e.taken) != 0 {
+		t.Fatalf("names not released: %d bindings, %d metrics, %d taken", len(f.e.bindings), len(f.e.metrics), len(f.e.taken))
 	}
 	s = f.e.NewSession(netip.AddrPort{})
 	f.send(s, "Loss rate: 2")

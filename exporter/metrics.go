@@ -17,9 +17,23 @@ const (
 	reasonCollision = "collision"  // another R name already sanitizes to the same metric name
 	reasonClash     = "clash"      // a metric or sample name is already used by another name's family
 	reasonMaxJobs   = "max_jobs"   // a job name beyond --max-jobs; the connection stays in its current job
+	reasonDropped   = "dropped"    // a mapping rule says drop
+	// reasonOverflow is not a refusal: it only rate-limits the log line
+	// when a cap folds a new series into the overflow series.
+	reasonOverflow = "overflow"
 )
 
-var rejectReasons = []string{reasonMaxSeries, reasonReserved, reasonCollision, reasonClash, reasonMaxJobs}
+var rejectReasons = []string{reasonMaxSeries, reasonReserved, reasonCollision, reasonClash, reasonMaxJobs, reasonDropped}
+
+// Reasons a value is refused although its name is fine: the reason label of
+// rexporter_rejected_values_total.
+const (
+	reasonKindMismatch = "kind_mismatch" // a number for a state or progress metric, or the other way round
+	reasonUnitMismatch = "unit_mismatch" // a unit (or none) unlike the one that named the metric
+	reasonBadIncrement = "bad_increment" // a negative, NaN or infinite counter increment or total
+)
+
+var valueReasons = []string{reasonKindMismatch, reasonUnitMismatch, reasonBadIncrement}
 
 // parseReasons maps the parser's sentinel errors to the bounded reason label of
 // rexporter_parse_errors_total.
@@ -45,6 +59,8 @@ type selfMetrics struct {
 	messages        prometheus.Counter
 	parseErrors     []prometheus.Counter // indexed like parseReasons, plus other at the end
 	rejected        map[string]prometheus.Counter
+	rejectedValues  map[string]prometheus.Counter
+	foldedStates    prometheus.Counter
 	missingValues   prometheus.Counter
 	nonFiniteValues prometheus.Counter
 	series          prometheus.Gauge
@@ -79,7 +95,12 @@ func newSelfMetrics(reg prometheus.Registerer, maxSeries int) *selfMetrics {
 			Name: "rexporter_last_message_timestamp_seconds",
 			Help: "When the last message was applied (receive time, Unix seconds).",
 		}),
-		rejected: map[string]prometheus.Counter{},
+		foldedStates: f.NewCounter(prometheus.CounterOpts{
+			Name: "rexporter_folded_states_total",
+			Help: "State updates folded into the state \"_other\" because a series had max_states distinct states.",
+		}),
+		rejected:       map[string]prometheus.Counter{},
+		rejectedValues: map[string]prometheus.Counter{},
 	}
 	m.maxSeries.Set(float64(maxSeries))
 
@@ -98,6 +119,13 @@ func newSelfMetrics(reg prometheus.Registerer, maxSeries int) *selfMetrics {
 	}, []string{"reason"})
 	for _, r := range rejectReasons {
 		m.rejected[r] = rejected.WithLabelValues(r)
+	}
+	rejectedValues := f.NewCounterVec(prometheus.CounterOpts{
+		Name: "rexporter_rejected_values_total",
+		Help: "Fields dropped because their value does not fit the metric their R name has, by reason.",
+	}, []string{"reason"})
+	for _, r := range valueReasons {
+		m.rejectedValues[r] = rejectedValues.WithLabelValues(r)
 	}
 	return m
 }

@@ -1,6 +1,11 @@
 package exporter
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/rexporter/rexporter/mapping"
+	"github.com/rexporter/rexporter/parser"
+)
 
 // reservedPrefixes are metric names that belong to the exporter itself, to the
 // Go and process collectors, to promhttp, or to the series Prometheus adds to
@@ -15,40 +20,78 @@ var reservedNames = []string{"up"}
 // metrics` and confuse PromQL, so such a base name gets "_value" appended.
 var reservedSuffixes = []string{"_total", "_count", "_sum", "_bucket", "_created"}
 
-// families are the metric family names one R name produces.
-type families struct {
-	gauge, counter, histogram string
+// valueKind is what kind of values a metric holds; the first value of an R
+// name decides it.
+type valueKind uint8
+
+const (
+	kindNumber   valueKind = iota // gauge, counter, histogram
+	kindProgress                  // done, steps, ratio
+	kindState                     // one series per state, the current one at 1
+)
+
+func (k valueKind) String() string {
+	return [...]string{"number", "progress", "state"}[k]
 }
 
-// familiesFor returns the family names for the sanitized name, with the
-// namespace prefix applied and reserved suffixes avoided.
-func familiesFor(namespace, sanitized string) families {
-	base := sanitized
+// kindOf maps a parsed value to the kind of metric it needs.
+func kindOf(k parser.ValueKind) valueKind {
+	switch k {
+	case parser.ValueProgress:
+		return kindProgress
+	case parser.ValueState:
+		return kindState
+	}
+	return kindNumber
+}
+
+// baseName builds a metric's base name: the rule's name or the sanitized R
+// name, the unit suffix, the namespace, and "_value" after a reserved suffix.
+func baseName(namespace string, mp mapping.Mapping, raw []byte, unit parser.Unit) string {
+	base := mp.Name
+	if base == "" {
+		base = parser.MetricName(raw)
+	}
+	if s := unit.Suffix(); s != "" && !strings.HasSuffix(base, "_"+s) {
+		base += "_" + s
+	}
 	if namespace != "" {
-		base = namespace + "_" + sanitized
+		base = namespace + "_" + base
 	}
 	for _, s := range reservedSuffixes {
 		if strings.HasSuffix(base, s) {
-			base += "_value"
-			break
+			return base + "_value"
 		}
 	}
-	return families{gauge: base, counter: base + "_messages", histogram: base + "_values"}
+	return base
 }
 
-// names returns every family and sample name the families occupy in the
-// exposition: two names must not share any of them.
-func (f families) names() []string {
-	return []string{
-		f.gauge,
-		f.counter, f.counter + "_total",
-		f.histogram, f.histogram + "_bucket", f.histogram + "_sum", f.histogram + "_count",
+// familyNames returns every family and sample name a metric of the kind and
+// mapping occupies in the exposition: two metrics must not share any.
+func familyNames(base string, kind valueKind, mp mapping.Mapping) []string {
+	switch kind {
+	case kindProgress:
+		return []string{base + "_done", base + "_steps", base + "_ratio"}
+	case kindState:
+		return []string{base}
 	}
+	var names []string
+	g, c, h := mp.FamilyNames(base)
+	if g != "" {
+		names = append(names, g)
+	}
+	if c != "" {
+		names = append(names, strings.TrimSuffix(c, "_total"), c)
+	}
+	if h != "" {
+		names = append(names, h, h+"_bucket", h+"_sum", h+"_count")
+	}
+	return names
 }
 
 // reserved reports whether any of the names belongs to someone else.
-func (f families) reserved() bool {
-	for _, n := range f.names() {
+func reserved(names []string) bool {
+	for _, n := range names {
 		for _, p := range reservedPrefixes {
 			if strings.HasPrefix(n, p) {
 				return true

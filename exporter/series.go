@@ -2,97 +2,175 @@ package exporter
 
 import (
 	"math"
+	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rexporter/rexporter/mapping"
 )
 
-// jobLabel is the label that tells named jobs' series apart. It is not "job":
-// Prometheus sets job and instance on every target.
-const jobLabel = "r_job"
-
-// family is what one R name owns in the exposition: its three metric
-// families, shared by the series of every job that sends the name.
-type family struct {
-	raw      string // the name as first received
-	families families
-	refs     int // series using the family; guarded by Exporter.mu
-
-	gauge, counter       *prometheus.Desc // for unnamed connections: no labels
-	gaugeJob, counterJob *prometheus.Desc // for named jobs: the r_job label
-	histHelp             string
-}
-
-func newFamily(raw, display string, f families) *family {
-	gaugeHelp := "Last value of R name " + quote(display) + "."
-	counterHelp := "Messages that carried a value for R name " + quote(display) + "."
-	return &family{
-		raw:        raw,
-		families:   f,
-		gauge:      prometheus.NewDesc(f.gauge, gaugeHelp, nil, nil),
-		counter:    prometheus.NewDesc(f.counter+"_total", counterHelp, nil, nil),
-		gaugeJob:   prometheus.NewDesc(f.gauge, gaugeHelp, []string{jobLabel}, nil),
-		counterJob: prometheus.NewDesc(f.counter+"_total", counterHelp, []string{jobLabel}, nil),
-		histHelp:   "Distribution of the finite values of R name " + quote(display) + ".",
-	}
-}
-
-// series is the state of one R name from one job. Updates are lock-free;
-// the collector reads it at scrape time.
+// series is the state of one metric for one label set (the mapping's label
+// values and, for a named job, r_job). Number updates are lock-free; the
+// collector reads the state at scrape time.
 type series struct {
-	fam *family
-	job string // "" for unnamed connections
+	m      *metric
+	b      *binding // the R name that created it (nil for an overflow series)
+	job    *job     // the job it belongs to (nil for an overflow series)
+	key    string   // Exporter.names key
+	labels []string // label values in the order of the descs' label names
+	d      *descs
 
-	last     atomic.Uint64 // float64 bits of the last value
-	messages atomic.Uint64
-	hist     prometheus.Histogram
+	updated atomic.Int64  // Unix nanoseconds of the last update, for the TTL
+	last    atomic.Uint64 // float64 bits: the gauge, or the done count of a progress
+	steps   atomic.Uint64 // float64 bits: the steps of a progress
+	count   atomic.Uint64 // float64 bits of the counter
+	hist    prometheus.Histogram
+
+	mu        sync.Mutex // for counter totals and states
+	lastTotal float64
+	states    []string // in order of first appearance, at most MaxStates + 1
+	current   int
+
+	dead bool // removed from the exporter; guarded by Exporter.mu
 }
 
-func newSeries(fam *family, job string, buckets []float64) *series {
-	var labels prometheus.Labels
-	if job != "" {
-		labels = prometheus.Labels{jobLabel: job}
+func newSeries(m *metric, b *binding, j *job, key string, labels []string, withJob bool) *series {
+	s := &series{m: m, b: b, job: j, key: key, labels: labels, d: &m.plain}
+	if withJob {
+		s.d = &m.withJob
 	}
-	return &series{
-		fam: fam,
-		job: job,
-		hist: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:                            fam.families.histogram,
-			Help:                            fam.histHelp,
-			ConstLabels:                     labels,
-			Buckets:                         buckets,
-			NativeHistogramBucketFactor:     NativeHistogramBucketFactor,
-			NativeHistogramMaxBucketNumber:  nativeHistogramMaxBuckets,
+	if m.kind == kindNumber && m.mp.Histogram {
+		constLabels := prometheus.Labels{}
+		for i, n := range s.d.constLabels {
+			constLabels[n] = labels[i]
+		}
+		s.hist = prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:                            m.base + "_values",
+			Help:                            help(m.mp, "Distribution of the finite values of", m.display),
+			ConstLabels:                     constLabels,
+			Buckets:                         m.mp.Buckets,
+			NativeHistogramBucketFactor:     m.mp.NativeFactor,
+			NativeHistogramMaxBucketNumber:  m.mp.NativeMaxBuckets,
 			NativeHistogramMinResetDuration: nativeHistogramMinReset,
-		}),
+		})
+	}
+	return s
+}
+
+// addFloat adds d to a float64 stored as bits.
+func addFloat(a *atomic.Uint64, d float64) {
+	for {
+		old := a.Load()
+		if a.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+d)) {
+			return
+		}
 	}
 }
 
-// observe applies one value. NaN and ±Inf set the gauge (R really sent them)
-// but would poison a histogram's sum forever, so they stay out of it.
-func (s *series) observe(v float64) (finite bool) {
+// observeNumber applies a number. NaN and ±Inf set the gauge (R really sent
+// them) but would poison a histogram's sum forever, so they stay out of it;
+// an increment must be a finite number >= 0. It returns a reason when the
+// value was refused.
+func (s *series) observeNumber(v float64) (finite bool, refused string) {
+	finite = !math.IsNaN(v) && !math.IsInf(v, 0)
+	mp := &s.m.mp
+	if mp.Counter {
+		switch mp.CounterMode {
+		case mapping.CounterMessages:
+			addFloat(&s.count, 1)
+		case mapping.CounterIncrement:
+			if !finite || v < 0 {
+				return finite, reasonBadIncrement
+			}
+			addFloat(&s.count, v)
+		case mapping.CounterTotal:
+			if !finite || v < 0 {
+				return finite, reasonBadIncrement
+			}
+			s.mu.Lock()
+			if v >= s.lastTotal {
+				addFloat(&s.count, v-s.lastTotal)
+			} else {
+				addFloat(&s.count, v) // the total was reset: count from zero again
+			}
+			s.lastTotal = v
+			s.mu.Unlock()
+		}
+	}
 	s.last.Store(math.Float64bits(v))
-	s.messages.Add(1)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	if finite && s.hist != nil {
+		s.hist.Observe(v)
+	}
+	return finite, ""
+}
+
+// observeProgress applies done out of steps.
+func (s *series) observeProgress(done, steps float64) {
+	s.last.Store(math.Float64bits(done))
+	s.steps.Store(math.Float64bits(steps))
+}
+
+// observeState makes text the current state. Beyond MaxStates distinct
+// states, new ones fold into otherState so the label set stays bounded.
+func (s *series) observeState(text []byte) (folded bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, st := range s.states {
+		if st == string(text) {
+			s.current = i
+			return false
+		}
+	}
+	if len(s.states) < s.m.mp.MaxStates {
+		s.states = append(s.states, string(text))
+		s.current = len(s.states) - 1
 		return false
 	}
-	s.hist.Observe(v)
+	for i, st := range s.states {
+		if st == otherState {
+			s.current = i
+			return true
+		}
+	}
+	s.states = append(s.states, otherState)
+	s.current = len(s.states) - 1
 	return true
 }
 
-// collect sends the series' three metrics.
+// collect sends the series' metrics.
 func (s *series) collect(ch chan<- prometheus.Metric) {
-	last, n := math.Float64frombits(s.last.Load()), float64(s.messages.Load())
-	if s.job == "" {
-		ch <- prometheus.MustNewConstMetric(s.fam.gauge, prometheus.GaugeValue, last)
-		ch <- prometheus.MustNewConstMetric(s.fam.counter, prometheus.CounterValue, n)
-	} else {
-		ch <- prometheus.MustNewConstMetric(s.fam.gaugeJob, prometheus.GaugeValue, last, s.job)
-		ch <- prometheus.MustNewConstMetric(s.fam.counterJob, prometheus.CounterValue, n, s.job)
+	d := s.d
+	last := math.Float64frombits(s.last.Load())
+	switch s.m.kind {
+	case kindProgress:
+		steps := math.Float64frombits(s.steps.Load())
+		ratio := math.NaN()
+		if steps > 0 {
+			ratio = last / steps
+		}
+		ch <- prometheus.MustNewConstMetric(d.done, prometheus.GaugeValue, last, s.labels...)
+		ch <- prometheus.MustNewConstMetric(d.steps, prometheus.GaugeValue, steps, s.labels...)
+		ch <- prometheus.MustNewConstMetric(d.ratio, prometheus.GaugeValue, ratio, s.labels...)
+	case kindState:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for i, st := range s.states {
+			v := 0.0
+			if i == s.current {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(d.state, prometheus.GaugeValue, v, append(s.labels[:len(s.labels):len(s.labels)], st)...)
+		}
+	default:
+		if d.gauge != nil {
+			ch <- prometheus.MustNewConstMetric(d.gauge, prometheus.GaugeValue, last, s.labels...)
+		}
+		if d.counter != nil {
+			ch <- prometheus.MustNewConstMetric(d.counter, prometheus.CounterValue, math.Float64frombits(s.count.Load()), s.labels...)
+		}
+		if s.hist != nil {
+			ch <- s.hist
+		}
 	}
-	ch <- s.hist
 }
-
-// quote puts an R name in double quotes for HELP texts; the exposition format
-// escapes backslashes and newlines itself.
-func quote(s string) string { return `"` + s + `"` }

@@ -20,6 +20,11 @@ type cached struct {
 	reason string
 }
 
+// valueRefusal marks a reason as a refused value rather than a refused name.
+func valueRefusal(reason string) bool {
+	return reason == reasonKindMismatch || reason == reasonUnitMismatch || reason == reasonBadIncrement
+}
+
 // Session applies one connection's messages. It is used from that
 // connection's goroutine only, so its scratch space and cache need no lock.
 type Session struct {
@@ -36,8 +41,10 @@ type Session struct {
 	seriesJob string
 	bye       bool
 	// cache maps raw names to series of this session's job; it is cleared
-	// when the job changes.
+	// when the job changes, and when the exporter's generation does (series
+	// removed, mapping reloaded).
 	cache map[string]cached
+	gen   uint64
 }
 
 // NewSession starts a session for a client connection.
@@ -76,7 +83,7 @@ func (s *Session) Message(msg []byte) {
 		s.ensureJob(now)
 	default:
 		s.ensureJob(now)
-		s.apply()
+		s.apply(now)
 	}
 	if s.job != nil {
 		s.job.messages.Add(1)
@@ -87,22 +94,65 @@ func (s *Session) Message(msg []byte) {
 }
 
 // apply updates the series of every field of a values message.
-func (s *Session) apply() {
+func (s *Session) apply(now time.Time) {
 	e := s.e
-	for _, f := range s.msg.Fields {
-		if f.Missing {
-			// NA: the gauge keeps its last value and nothing else changes.
+	if g := e.gen.Load(); g != s.gen {
+		clear(s.cache)
+		s.gen = g
+	}
+	for i := range s.msg.Fields {
+		f := &s.msg.Fields[i]
+		if f.Kind == parser.ValueMissing {
+			// NA: the series keeps its value and nothing else changes.
 			e.self.missingValues.Inc()
 			continue
 		}
-		ser := s.lookup(f.Name)
+		ser := s.lookup(f)
 		if ser == nil {
 			continue
 		}
-		if !ser.observe(f.Value) {
-			e.self.nonFiniteValues.Inc()
+		if reason := s.observe(ser, f); reason != "" {
+			e.self.rejectedValues[reason].Inc()
+			continue
+		}
+		ser.updated.Store(now.UnixNano())
+		if ser == ser.m.overflow {
+			ser.m.folded.Add(1)
 		}
 	}
+}
+
+// observe applies one field to its series, or says why its value does not
+// fit the series' metric.
+func (s *Session) observe(ser *series, f *parser.Field) string {
+	m := ser.m
+	mp := &m.mp
+	if ser.b != nil {
+		mp = &ser.b.mp
+	}
+	if kindOf(f.Kind) != m.kind {
+		return reasonKindMismatch
+	}
+	switch m.kind {
+	case kindProgress:
+		ser.observeProgress(f.Value, f.Total)
+	case kindState:
+		if ser.observeState(f.State) {
+			s.e.self.foldedStates.Inc()
+		}
+	default:
+		if unitOf(mp, f) != m.unit {
+			return reasonUnitMismatch
+		}
+		finite, refused := ser.observeNumber(numberOf(mp, f))
+		if refused != "" {
+			return refused
+		}
+		if !finite {
+			s.e.self.nonFiniteValues.Inc()
+		}
+	}
+	return ""
 }
 
 // ensureJob makes a connection that sends values without naming itself a
@@ -146,16 +196,21 @@ func (s *Session) name(name string, now time.Time) {
 	clear(s.cache)
 }
 
-// lookup finds the series for a raw name through the session's cache, and
-// counts a rejection every time a refused name is used.
-func (s *Session) lookup(raw []byte) *series {
-	c, ok := s.cache[string(raw)]
+// lookup finds the series for a field through the session's cache, and
+// counts a refusal every time a refused name is used.
+func (s *Session) lookup(f *parser.Field) *series {
+	c, ok := s.cache[string(f.Name)]
 	if !ok {
-		c.series, c.reason = s.e.lookup(s.job, s.seriesJob, raw)
+		c.series, c.reason = s.e.resolve(s.job, s.seriesJob, f.Name, f)
+		if valueRefusal(c.reason) {
+			// The name is fine, only this value is not: do not remember.
+			s.e.self.rejectedValues[c.reason].Inc()
+			return nil
+		}
 		if len(s.cache) >= sessionCacheSize {
 			clear(s.cache)
 		}
-		s.cache[string(raw)] = c
+		s.cache[string(f.Name)] = c
 	}
 	if c.series == nil {
 		s.e.self.rejected[c.reason].Inc()

@@ -16,8 +16,10 @@ type CLI struct {
 	LogLevel  string           `name:"log.level" default:"info" enum:"debug,info,warn,error" help:"Only log messages with the given severity or above: ${enum}."`
 	LogFormat string           `name:"log.format" default:"logfmt" enum:"logfmt,json" help:"Output format of log messages: ${enum}."`
 
-	Serve ServeCmd `cmd:"" default:"withargs" help:"Receive R messages and serve them as metrics (the default command)."`
-	Send  SendCmd  `cmd:"" help:"Send messages to a running rexporter: stdin lines, or --message like the blog's client.R."`
+	Serve       ServeCmd       `cmd:"" default:"withargs" help:"Receive R messages and serve them as metrics (the default command)."`
+	Send        SendCmd        `cmd:"" help:"Send messages to a running rexporter: stdin lines, or --message like the blog's client.R."`
+	Parse       ParseCmd       `cmd:"" help:"Dry run: print the series messages would produce, and the rule that mapped each R name."`
+	CheckConfig CheckConfigCmd `cmd:"" name:"check-config" help:"Validate a mapping file and print the effective mapping."`
 }
 
 // ServeCmd is the exporter itself.
@@ -35,6 +37,8 @@ type ServeCmd struct {
 	QuietGap        time.Duration `default:"20ms" help:"An unterminated message is complete after this long without new bytes on its connection (0 disables)."`
 	ShutdownTimeout time.Duration `default:"10s" help:"On SIGINT/SIGTERM, how long to apply what was received before giving up."`
 	Echo            bool          `help:"Print every received message to stdout, as the blog's server.R did."`
+	ConfigFile      string        `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file (YAML): how R names become metrics. Reloaded on SIGHUP and POST /-/reload."`
+	EnableLifecycle bool          `name:"web.enable-lifecycle" help:"Enable POST /-/reload."`
 }
 
 // Validate implements kong's cross-field checks.

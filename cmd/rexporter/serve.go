@@ -8,7 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"os/signal"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,7 +40,12 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	)
 	user := prometheus.NewRegistry()
 
+	mapper, err := loadMapper(c.ConfigFile)
+	if err != nil {
+		return fmt.Errorf("--config.file: %w", err)
+	}
 	opts := exporter.Options{
+		Mapper:       mapper,
 		MaxSeries:    c.MaxSeries,
 		Namespace:    c.Namespace,
 		MaxJobs:      c.MaxJobs,
@@ -50,6 +58,7 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	reload := newReloader(c.ConfigFile, exp, self, logger, time.Now)
 	srv := ingest.NewServer(ingest.Config{
 		MaxMessageBytes: c.MaxMessageBytes,
 		MaxConnections:  c.MaxConnections,
@@ -79,7 +88,11 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	}
 	ready.Store(true)
 
-	handler, err := newHandler(c, user, self, &ready, logger)
+	var reloadHook func() error
+	if c.EnableLifecycle {
+		reloadHook = func() error { return reload.reload("http") }
+	}
+	handler, err := newHandler(c, user, self, &ready, reloadHook, logger)
 	if err != nil {
 		closeAll(ingestLs)
 		closeAll(webLs)
@@ -104,11 +117,21 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		}
 	}()
 
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	var runErr error
-	select {
-	case <-e.ctx.Done():
-		logger.Info("shutting down: applying what was received", "timeout", c.ShutdownTimeout.String())
-	case runErr = <-errc:
+wait:
+	for {
+		select {
+		case <-hup:
+			_ = reload.reload("sighup") // a failure is logged and kept in the metrics
+		case <-e.ctx.Done():
+			logger.Info("shutting down: applying what was received", "timeout", c.ShutdownTimeout.String())
+			break wait
+		case runErr = <-errc:
+			break wait
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()

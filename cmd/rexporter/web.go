@@ -14,7 +14,8 @@ import (
 
 // newHandler builds the HTTP routes: metrics, health, readiness and the
 // landing page.
-func newHandler(c *ServeCmd, user, self *prometheus.Registry, ready *atomic.Bool, logger *slog.Logger) (http.Handler, error) {
+// reload, when not nil, serves POST /-/reload (--web.enable-lifecycle).
+func newHandler(c *ServeCmd, user, self *prometheus.Registry, ready *atomic.Bool, reload func() error, logger *slog.Logger) (http.Handler, error) {
 	mux := http.NewServeMux()
 	metrics := promhttp.HandlerFor(prometheus.Gatherers{self, user}, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
@@ -38,6 +39,15 @@ func newHandler(c *ServeCmd, user, self *prometheus.Registry, ready *atomic.Bool
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte("Ready\n"))
 	})
+	if reload != nil {
+		mux.HandleFunc("POST /-/reload", func(w http.ResponseWriter, _ *http.Request) {
+			if err := reload(); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			_, _ = w.Write([]byte("Reloaded\n"))
+		})
+	}
 	if c.TelemetryPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "rexporter",

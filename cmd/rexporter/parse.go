@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/rexporter/rexporter/exporter"
+	"github.com/rexporter/rexporter/parser"
+)
+
+// ParseCmd is a dry run: messages in, the series they would produce out.
+type ParseCmd struct {
+	ConfigFile string   `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file to apply (default: none, the built-in mapping)."`
+	Namespace  string   `placeholder:"PREFIX" help:"Prefix for every metric built from R names."`
+	Messages   []string `arg:"" optional:"" help:"Messages to parse; without any, every stdin line is one."`
+}
+
+// Run parses the messages as one connection would send them, then prints
+// what each message was, which rule mapped each R name, and the exposition.
+func (c *ParseCmd) Run(e *env, logger *slog.Logger) error {
+	m, err := loadMapper(c.ConfigFile)
+	if err != nil {
+		return err
+	}
+	user := prometheus.NewRegistry()
+	exp, err := exporter.New(exporter.Options{Mapper: m, Namespace: c.Namespace}, user, prometheus.NewRegistry(), logger, time.Now)
+	if err != nil {
+		return err
+	}
+	msgs := c.Messages
+	if len(msgs) == 0 {
+		if msgs, err = readLines(e.stdin); err != nil {
+			return err
+		}
+	}
+	sess := exp.NewSession(netip.AddrPort{})
+	var pm parser.Message
+	for i, msg := range msgs {
+		if err := parser.Parse([]byte(msg), &pm); err != nil {
+			fmt.Fprintf(e.stdout, "# message %d: dropped: %v\n", i+1, err)
+		} else {
+			fmt.Fprintf(e.stdout, "# message %d: %s\n", i+1, describe(&pm))
+		}
+		sess.Message([]byte(msg))
+	}
+	for _, n := range exp.Names() {
+		fmt.Fprintf(e.stdout, "# R name %q -> %s (%s) by %s\n", n.RName, n.Metric, n.Kind, n.Rule)
+	}
+	mfs, err := user.Gather()
+	if err != nil {
+		return err
+	}
+	enc := expfmt.NewEncoder(e.stdout, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// describe summarises a parsed message for the dry run.
+func describe(m *parser.Message) string {
+	switch m.Kind {
+	case parser.KindJob:
+		return fmt.Sprintf("names the job %q", parser.DisplayName(m.Job))
+	case parser.KindBye:
+		return "says goodbye"
+	}
+	parts := make([]string, len(m.Fields))
+	for i, f := range m.Fields {
+		parts[i] = fmt.Sprintf("%q %s", parser.DisplayName(f.Name), f.Kind)
+	}
+	return "ok: " + strings.Join(parts, ", ")
+}
+
+// readLines reads every stdin line, bounded like `send`.
+func readLines(r io.Reader) ([]string, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), maxSendLine)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, strings.TrimRight(sc.Text(), "\r"))
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read stdin: %w", err)
+	}
+	if len(lines) == 0 {
+		return nil, errors.New("no messages: give them as arguments or on stdin")
+	}
+	return lines, nil
+}
+
+// CheckConfigCmd validates a mapping file.
+type CheckConfigCmd struct {
+	File string `arg:"" type:"path" help:"Mapping file to check."`
+}
+
+// Run loads the file and prints the effective mapping, or fails with the
+// error (which names the file and line).
+func (c *CheckConfigCmd) Run(e *env, _ *slog.Logger) error {
+	m, err := loadMapper(c.File)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: ok, %d rules\n%s", c.File, m.Rules(), m.String())
+	return nil
+}

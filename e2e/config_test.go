@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+)
+
+// bucketBounds returns the classic bucket boundaries of a histogram family.
+func bucketBounds(mfs map[string]*dto.MetricFamily, name string) []float64 {
+	var out []float64
+	for _, m := range mfs[name].GetMetric() {
+		for _, b := range m.GetHistogram().GetBucket() {
+			if !math.IsInf(b.GetUpperBound(), 1) {
+				out = append(out, b.GetUpperBound())
+			}
+		}
+		break
+	}
+	return out
+}
+
+// TestReload changes the mapping file of a running exporter: SIGHUP and POST
+// /-/reload apply it (new buckets at once), a broken file keeps the mapping
+// in force and says so in the self-metrics.
+func TestReload(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "mapping.yml")
+	writeFile := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(cfg, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile("rules:\n  - match: Random Poisson\n    buckets: {type: discrete, min: 0, max: 2}\n")
+	p := startExporter(t, "--config.file", cfg, "--web.enable-lifecycle")
+	c := p.dial(t)
+	write(t, c, blog(1, "Random Poisson", 1)+"\n")
+	mfs := p.waitFor(t, "the first value", counterAtLeast("random_poisson_messages_total", 1))
+	if got := bucketBounds(mfs, "random_poisson_values"); len(got) != 3 || got[0] != 0.5 {
+		t.Fatalf("buckets %v, want 0.5 1.5 2.5", got)
+	}
+
+	// SIGHUP with new buckets: the next value builds the histogram anew.
+	writeFile("rules:\n  - match: Random Poisson\n    buckets: [5, 10]\n")
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor(t, "the SIGHUP reload", counterAtLeast("rexporter_config_reloads_total", 1, "result", "success"))
+	write(t, c, blog(2, "Random Poisson", 7)+"\n")
+	mfs = p.waitFor(t, "the value after the reload", func(m map[string]*dto.MetricFamily) bool {
+		v, _ := value(m, "random_poisson")
+		return v == 7
+	})
+	if got := bucketBounds(mfs, "random_poisson_values"); len(got) != 2 || got[0] != 5 || got[1] != 10 {
+		t.Errorf("buckets after reload %v, want [5 10]", got)
+	}
+
+	// A broken file: 500 from /-/reload, the old mapping stays.
+	writeFile("rules:\n  - match: Random Poisson\n    buckets: {type: exponential, start: 1, factor: 0.5, count: 3}\n")
+	resp, err := http.Post("http://"+p.web+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("POST /-/reload with a broken file = %d, want 500", resp.StatusCode)
+	}
+	mfs, _ = p.scrape(t)
+	if v, _ := value(mfs, "rexporter_config_last_reload_successful"); v != 0 {
+		t.Errorf("last reload successful = %v after a broken file", v)
+	}
+	write(t, c, blog(3, "Random Poisson", 9)+"\n")
+	mfs = p.waitFor(t, "a value under the kept mapping", func(m map[string]*dto.MetricFamily) bool {
+		v, _ := value(m, "random_poisson")
+		return v == 9
+	})
+	if got := bucketBounds(mfs, "random_poisson_values"); len(got) != 2 || got[1] != 10 {
+		t.Errorf("buckets %v after a failed reload, want the kept [5 10]", got)
+	}
+
+	// Fixed again, by HTTP.
+	writeFile("rules:\n  - match: Random Poisson\n    families: [gauge]\n")
+	resp, err = http.Post("http://"+p.web+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("POST /-/reload = %d, want 200", resp.StatusCode)
+	}
+	write(t, c, blog(4, "Random Poisson", 4)+"\n")
+	mfs = p.waitFor(t, "the gauge-only mapping", func(m map[string]*dto.MetricFamily) bool {
+		v, _ := value(m, "random_poisson")
+		return v == 4
+	})
+	if _, ok := mfs["random_poisson_values"]; ok {
+		t.Error("the histogram survived a reload that removed it")
+	}
+	if v, _ := value(mfs, "rexporter_config_last_reload_successful"); v != 1 {
+		t.Errorf("last reload successful = %v after a good file", v)
+	}
+}
+
+// TestReloadNeedsLifecycleFlag checks POST /-/reload is off by default.
+func TestReloadNeedsLifecycleFlag(t *testing.T) {
+	p := startExporter(t)
+	resp, err := http.Post("http://"+p.web+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Error("POST /-/reload answered 200 without --web.enable-lifecycle")
+	}
+}
+
+// TestCheckConfigAndParse runs the two offline commands.
+func TestCheckConfigAndParse(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yml")
+	bad := filepath.Join(dir, "bad.yml")
+	os.WriteFile(good, []byte("rules:\n  - match: Random Poisson\n    name: poisson_draw\n    buckets: {type: discrete, min: 0, max: 30}\n"), 0o644)
+	os.WriteFile(bad, []byte("rules:\n  - match: x\n    bukets: [1]\n"), 0o644)
+
+	out, err := exec.Command(binary, "check-config", good).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ok") {
+		t.Errorf("check-config good: %v\n%s", err, out)
+	}
+	out, err = exec.Command(binary, "check-config", bad).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "bad.yml:3") {
+		t.Errorf("check-config bad: want a failure naming bad.yml:3, got %v\n%s", err, out)
+	}
+
+	cmd := exec.Command(binary, "parse", "--config.file", good)
+	cmd.Stdin = strings.NewReader(blog(1, "Random Poisson", 11) + "\nx: 0,5\n")
+	out, err = cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		`# R name "Random Poisson" -> poisson_draw (number) by rules[0]`,
+		"poisson_draw 11",
+		`poisson_draw_values_bucket{le="11.5"} 1`,
+		"# message 2: dropped:",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("parse output lacks %q:\n%s", want, out)
+		}
+	}
+}

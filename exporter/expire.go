@@ -1,0 +1,84 @@
+package exporter
+
+import "time"
+
+// expire removes series whose TTL has passed and jobs (with their series)
+// whose retention has passed. Called with e.mu held.
+func (e *Exporter) expire(now time.Time) {
+	var gone []*series
+	nowNano := now.UnixNano()
+	for _, s := range e.list {
+		ttl := s.m.mp.TTL
+		if s.b != nil {
+			ttl = s.b.mp.TTL
+		}
+		if ttl > 0 && s.updated.Load() != 0 && nowNano-s.updated.Load() >= int64(ttl) {
+			gone = append(gone, s)
+		}
+	}
+	for name, j := range e.jobs {
+		if j.connections == 0 && now.Sub(j.end) >= e.opts.JobRetention {
+			delete(e.jobs, name)
+			gone = append(gone, j.series...)
+		}
+	}
+	e.remove(gone)
+}
+
+// remove forgets series, and the metrics and bindings left without any.
+// Called with e.mu held.
+func (e *Exporter) remove(gone []*series) {
+	if len(gone) == 0 {
+		return
+	}
+	for _, s := range gone {
+		if s.dead {
+			continue
+		}
+		s.dead = true
+		m := s.m
+		if s == m.overflow {
+			m.overflow = nil
+		} else {
+			delete(e.names, s.key)
+			delete(m.owners, labelKey(s.labels))
+			m.live--
+			s.b.series = deleteSeries(s.b.series, s)
+			if len(s.b.series) == 0 {
+				delete(e.bindings, s.b.raw)
+			}
+			if s.job != nil {
+				s.job.series = deleteSeries(s.job.series, s)
+			}
+		}
+		// Bindings of m have all lost their series by now and were deleted
+		// with the last of them.
+		if m.live == 0 && m.overflow == nil {
+			delete(e.metrics, m.base)
+			for _, n := range m.names {
+				delete(e.taken, n)
+			}
+		}
+	}
+	kept := e.list[:0]
+	for _, s := range e.list {
+		if !s.dead {
+			kept = append(kept, s)
+		}
+	}
+	clear(e.list[len(kept):])
+	e.list = kept
+	e.self.series.Set(float64(len(e.list)))
+	e.gen.Add(1)
+}
+
+func deleteSeries(list []*series, s *series) []*series {
+	for i, x := range list {
+		if x == s {
+			list[i] = list[len(list)-1]
+			list[len(list)-1] = nil
+			return list[:len(list)-1]
+		}
+	}
+	return list
+}

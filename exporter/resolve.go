@@ -1,0 +1,127 @@
+package exporter
+
+import (
+	"slices"
+
+	"github.com/rexporter/rexporter/parser"
+)
+
+// resolve returns the series a field of an R name from a job updates,
+// creating what is missing, or the reason the field is refused. seriesJob is
+// the r_job label value, "" for unnamed connections.
+func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field) (*series, string) {
+	key := seriesKey(seriesJob, raw)
+	e.mu.RLock()
+	s := e.names[key]
+	e.mu.RUnlock()
+	if s != nil {
+		return s, ""
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s := e.names[key]; s != nil {
+		return s, ""
+	}
+	b := e.bindings[string(raw)]
+	if b == nil {
+		b = newBinding(raw, e.mapper)
+	}
+	if b.mp.Drop {
+		return nil, reasonDropped
+	}
+	kind, unit := kindOf(f.Kind), unitOf(&b.mp, f)
+
+	m := b.metric
+	if m == nil {
+		var reason string
+		if m, reason = e.metricFor(b, kind, unit); m == nil {
+			return nil, reason
+		}
+	} else if m.kind != kind {
+		return nil, reasonKindMismatch
+	} else if m.unit != unit {
+		return nil, reasonUnitMismatch
+	}
+
+	labels := b.labelValues
+	if seriesJob != "" {
+		labels = append(slices.Clone(labels), seriesJob)
+	}
+	lk := labelKey(labels)
+	if owner := m.owners[lk]; owner != nil && owner.raw != b.raw {
+		e.logRejected(reasonCollision, b.display, m.base, owner.raw)
+		return nil, reasonCollision
+	}
+	if m.live >= b.mp.MaxSeries || len(e.list) >= e.opts.MaxSeries {
+		// Caps: rather than vanish, the update lands in one visible
+		// overflow series of the metric. It is not entered in names, so
+		// the name gets its own series once there is room again.
+		e.logRejected(reasonOverflow, b.display, m.base, "")
+		return e.overflowOf(m), ""
+	}
+
+	s = newSeries(m, b, j, key, labels, seriesJob != "")
+	e.names[key] = s
+	e.list = append(e.list, s)
+	m.live++
+	m.owners[lk] = b
+	b.metric = m
+	b.series = append(b.series, s)
+	e.bindings[b.raw] = b
+	j.series = append(j.series, s)
+	e.self.series.Set(float64(len(e.list)))
+	return s, ""
+}
+
+// metricFor finds or creates the metric a binding's first value needs. Called
+// with e.mu held.
+func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit) (*metric, string) {
+	base := baseName(e.opts.Namespace, b.mp, []byte(b.raw), unit)
+	if m := e.metrics[base]; m != nil {
+		if !m.compatible(kind, unit, b.mp) {
+			e.logRejected(reasonClash, b.display, base, m.display)
+			return nil, reasonClash
+		}
+		return m, ""
+	}
+	names := familyNames(base, kind, b.mp)
+	if reserved(names) {
+		e.logRejected(reasonReserved, b.display, base, "")
+		return nil, reasonReserved
+	}
+	for _, n := range names {
+		if other := e.taken[n]; other != nil {
+			reason := reasonClash
+			if other.base == base {
+				reason = reasonCollision
+			}
+			e.logRejected(reason, b.display, base, other.display)
+			return nil, reason
+		}
+	}
+	if len(e.list) >= e.opts.MaxSeries {
+		e.logRejected(reasonMaxSeries, b.display, base, "")
+		return nil, reasonMaxSeries
+	}
+	m := newMetric(base, kind, unit, b.mp, b.display)
+	e.metrics[base] = m
+	for _, n := range m.names {
+		e.taken[n] = m
+	}
+	return m, ""
+}
+
+// overflowOf returns the metric's overflow series, creating it: every label
+// value is overflowValue, r_job included. Called with e.mu held.
+func (e *Exporter) overflowOf(m *metric) *series {
+	if m.overflow == nil {
+		labels := make([]string, len(m.labelNames)+1)
+		for i := range labels {
+			labels[i] = overflowValue
+		}
+		m.overflow = newSeries(m, nil, nil, "", labels, true)
+		e.list = append(e.list, m.overflow)
+	}
+	return m.overflow
+}
