@@ -18,6 +18,8 @@ type CLI struct {
 
 	Serve ServeCmd `cmd:"" default:"withargs" help:"Receive R messages and serve them as metrics (the default command)."`
 	Send  SendCmd  `cmd:"" help:"Send messages to a running rexporter: stdin lines, or --message like the blog's client.R."`
+
+	Healthcheck HealthcheckCmd `cmd:"" help:"Probe a running rexporter's /-/healthy: exit 0 if it answers 2xx, else 1 (for container healthchecks; needs no shell)."`
 }
 
 // ServeCmd is the exporter itself.
