@@ -81,7 +81,16 @@ func (s *syncBuffer) String() string {
 // and waits until it logs both addresses.
 func startExporter(t *testing.T, extra ...string) *exporterProc {
 	t.Helper()
-	args := append([]string{"--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--log.format", "json"}, extra...)
+	return startExporterOn(t, "127.0.0.1:0", extra...)
+}
+
+// startExporterOn is startExporter with the ingest listener on a chosen
+// address, for tests that start a client first or restart the exporter on
+// the same port. (--listen is repeatable, so adding another one to extra
+// would listen on both rather than replace the ephemeral one.)
+func startExporterOn(t *testing.T, listen string, extra ...string) *exporterProc {
+	t.Helper()
+	args := append([]string{"--listen", listen, "--metrics", "127.0.0.1:0", "--log.format", "json"}, extra...)
 	p := &exporterProc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Stdout = p.stdout

@@ -20,6 +20,7 @@ type CLI struct {
 	Send        SendCmd        `cmd:"" help:"Send messages to a running rexporter: stdin lines, or --message like the blog's client.R."`
 	Parse       ParseCmd       `cmd:"" help:"Dry run: print the series messages would produce, and the rule that mapped each R name."`
 	CheckConfig CheckConfigCmd `cmd:"" name:"check-config" help:"Validate a mapping file and print the effective mapping."`
+	Healthcheck HealthcheckCmd `cmd:"" help:"Probe a running rexporter's /-/healthy: exit 0 if it answers 2xx, else 1 (for container healthchecks; needs no shell)."`
 }
 
 // ServeCmd is the exporter itself.

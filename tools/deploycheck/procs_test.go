@@ -1,0 +1,202 @@
+package deploycheck
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// procTimeout bounds every wait on a child process.
+const procTimeout = 30 * time.Second
+
+// binDir holds the rexporter built once for the package.
+var (
+	binDir    string
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	binDir, err = os.MkdirTemp("", "deploycheck")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(binDir)
+	os.Exit(code)
+}
+
+// rexporterBinary builds the real rexporter from the checkout, once.
+func rexporterBinary(t *testing.T) string {
+	t.Helper()
+	root := repoRoot(t)
+	buildOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		binPath = filepath.Join(binDir, "rexporter")
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", binPath, "./cmd/rexporter")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/rexporter: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// syncBuffer collects a child's output for the test to read while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// proc is a child process stopped at test cleanup.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{}
+}
+
+// startProc starts a program and registers its stop (SIGTERM, then SIGKILL
+// after procTimeout). Its output is logged if the test fails.
+func startProc(t *testing.T, name, dir string, argv ...string) *proc {
+	t.Helper()
+	p := &proc{name: name, out: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(argv[0], argv[1:]...)
+	p.cmd.Dir = dir
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() {
+		_ = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = p.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.done:
+			case <-time.After(procTimeout):
+				_ = p.cmd.Process.Kill()
+				<-p.done
+			}
+		}
+		if t.Failed() {
+			t.Logf("%s output (last 4 KiB):\n%s", name, tail(p.out.String(), 4096))
+		}
+	})
+	return p
+}
+
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+// exporter is a running rexporter on ephemeral loopback ports.
+type exporter struct {
+	ingest, web string
+}
+
+// startRexporter runs the real binary and waits until it logs both
+// addresses (JSON logs, as the e2e harness reads them).
+func startRexporter(t *testing.T) exporter {
+	t.Helper()
+	p := startProc(t, "rexporter", repoRoot(t), rexporterBinary(t),
+		"--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--log.format", "json")
+	ctx, cancel := context.WithTimeout(context.Background(), procTimeout)
+	defer cancel()
+	for {
+		var e exporter
+		for _, line := range strings.Split(p.out.String(), "\n") {
+			var l struct{ Msg, Address string }
+			if json.Unmarshal([]byte(line), &l) != nil {
+				continue
+			}
+			switch {
+			case l.Msg == "listening for r messages" && e.ingest == "":
+				e.ingest = l.Address
+			case l.Msg == "Listening on" && e.web == "":
+				e.web = l.Address
+			}
+		}
+		if e.ingest != "" && e.web != "" {
+			return e
+		}
+		if p.exited() {
+			t.Fatalf("rexporter exited early:\n%s", p.out)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("rexporter did not report its addresses:\n%s", p.out)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// startRClient runs the blog's client.R, unchanged, against an exporter:
+// make.socket + write.socket, no terminator, a Random Poisson value every
+// pause seconds, for at most iterations messages.
+func startRClient(t *testing.T, rscript, ingest string, iterations int, pause string, seed int) *proc {
+	t.Helper()
+	host, port, err := net.SplitHostPort(ingest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startProc(t, "Rscript client.R", repoRoot(t), rscript, "examples/r/client.R",
+		host, port, fmt.Sprint(iterations), pause, fmt.Sprint(seed))
+}
+
+// freePort returns a loopback address nobody listens on right now, for
+// programs (Prometheus 2.42) that cannot report the port they bound.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
+}
