@@ -102,6 +102,13 @@ func (s *Session) apply(now time.Time) {
 	}
 	for i := range s.msg.Fields {
 		f := &s.msg.Fields[i]
+		if string(f.Name) == "job" {
+			// "job" names the connection's job when it stands alone; among
+			// other fields it is refused rather than made a metric, so it
+			// means one thing only.
+			e.self.rejected[reasonReserved].Inc()
+			continue
+		}
 		if f.Kind == parser.ValueMissing {
 			// NA: the series keeps its value and nothing else changes.
 			e.self.missingValues.Inc()
