@@ -145,7 +145,7 @@
 //   - max_states: at most this many distinct states per state series (values
 //     like `Status: fitting model`). 1 to 1,000,000; default 16.
 //   - labels: labels added to every series, {name: value}. Names are classic
-//     label names, not job, instance, r_job, le, quantile, nor starting with
+//     label names, not job, instance, r_job, le, quantile, state, nor starting with
 //     __. Values are not empty and may use the rule's captures, unsanitized
 //     ($1 of "loss Train" is Train; a capture that is empty gives an empty
 //     value, which Prometheus treats as no label); in defaults they are

@@ -250,11 +250,11 @@ func TestParseErrors(t *testing.T) {
 		},
 		"labels reserved": {
 			"rules:\n  - match: x\n    labels: {job: a}",
-			`mapping.yml:3: rules[0].labels: label name "job" is reserved (job, instance, r_job, le and quantile are set by Prometheus or rexporter)`,
+			`mapping.yml:3: rules[0].labels: label name "job" is reserved (job, instance, r_job, le, quantile and state are set by Prometheus or rexporter)`,
 		},
 		"labels r_job": {
 			"rules:\n  - match: x\n    labels: {r_job: a}",
-			`mapping.yml:3: rules[0].labels: label name "r_job" is reserved (job, instance, r_job, le and quantile are set by Prometheus or rexporter)`,
+			`mapping.yml:3: rules[0].labels: label name "r_job" is reserved (job, instance, r_job, le, quantile and state are set by Prometheus or rexporter)`,
 		},
 		"labels invalid name": {
 			"rules:\n  - match: x\n    labels: {my-label: a}",

@@ -22,8 +22,9 @@ var reservedSuffixes = []string{"_total", "_count", "_sum", "_bucket", "_created
 
 // reservedLabels are label names a rule may not set: Prometheus sets job and
 // instance on every scraped series, rexporter sets r_job, and histograms and
-// summaries use le and quantile. Names starting with __ are reserved too.
-var reservedLabels = []string{"job", "instance", "r_job", "le", "quantile"}
+// summaries use le and quantile, state metrics state. Names starting with
+// __ are reserved too.
+var reservedLabels = []string{"job", "instance", "r_job", "le", "quantile", "state"}
 
 // validName reports whether s is a classic Prometheus metric or label name
 // ([a-zA-Z_][a-zA-Z0-9_]*).
@@ -39,7 +40,7 @@ func checkLabelName(name string) string {
 	case strings.HasPrefix(name, "__"):
 		return "is reserved (names starting with __ belong to Prometheus)"
 	case contains(reservedLabels, name):
-		return "is reserved (job, instance, r_job, le and quantile are set by Prometheus or rexporter)"
+		return "is reserved (job, instance, r_job, le, quantile and state are set by Prometheus or rexporter)"
 	}
 	return ""
 }
