@@ -9,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rexporter/rexporter/mapping"
 )
 
 // jobFixture is an exporter with a hand-driven clock.
@@ -176,5 +178,57 @@ func TestRenamedConnectionLeavesOldJobCleanly(t *testing.T) {
 	}
 	if f.count("x") != 2 || f.count("x", "r_job", "named") != 1 {
 		t.Error("want one unlabelled and one r_job=named x")
+	}
+}
+
+// TestSetMapperRebuildsOnlyChangedNames reloads a mapping that changes one
+// name's buckets: that name's histogram is rebuilt with the new buckets and
+// its counter restarts; the other name keeps its series and counts.
+func TestSetMapperRebuildsOnlyChangedNames(t *testing.T) {
+	before, err := mapping.Parse([]byte("rules:\n  - match: a\n    buckets: [1, 2]\n"), "m.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := mapping.Parse([]byte("rules:\n  - match: a\n    buckets: [10, 20, 30]\n"), "m.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newJobFixture(t, Options{Mapper: before})
+	s := f.e.NewSession(netip.AddrPort{})
+	f.send(s, "a: 1", "a: 1", "b: 1", "b: 1")
+
+	if f.e.SetMapper(before) {
+		t.Error("SetMapper with an equal mapping reported a change")
+	}
+	if !f.e.SetMapper(after) {
+		t.Fatal("SetMapper with new buckets reported no change")
+	}
+	f.send(s, "a: 15", "b: 2")
+
+	mfs, err := f.user.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			switch {
+			case m.Counter != nil:
+				got[mf.GetName()] = m.GetCounter().GetValue()
+			case m.Histogram != nil:
+				got[mf.GetName()+"_buckets"] = float64(len(m.GetHistogram().GetBucket()))
+			}
+		}
+	}
+	want := map[string]float64{
+		"a_messages_total": 1, // rebuilt: counts from the reload on
+		"b_messages_total": 3, // untouched
+		"a_values_buckets": 3,
+		"b_values_buckets": float64(len(mapping.DefaultBuckets)),
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
 	}
 }
