@@ -566,7 +566,6 @@ func TestRHelper(t *testing.T) {
 			{"progress_done", job, iterations},
 			{"progress_steps", job, iterations},
 			{"progress_ratio", job, 1},
-			{"progress_ratio_messages_total", job, iterations},
 			{"converged_messages_total", job, 1},
 			{"rexporter_job_state", []string{"r_job", "demo job", "state", "running"}, 0},
 			{"rexporter_job_state", []string{"r_job", "demo job", "state", "vanished"}, 0},
@@ -576,6 +575,12 @@ func TestRHelper(t *testing.T) {
 		for _, name := range []string{"rexporter_job_start_timestamp_seconds", "rexporter_job_last_message_timestamp_seconds", "rexporter_job_end_timestamp_seconds"} {
 			if v, ok := value(mfs, name, job...); !ok || v <= 0 {
 				t.Errorf("%s{r_job=\"demo job\"} = %v (present %v)", name, v, ok)
+			}
+		}
+		// rx_progress sends one progress field "progress: i/n", not three numbers.
+		for _, name := range []string{"progress_messages_total", "progress_ratio_messages_total", "progress_done_messages_total", "progress_steps_messages_total"} {
+			if _, ok := mfs[name]; ok {
+				t.Errorf("%s present: rx_progress should send one progress field, not numbers", name)
 			}
 		}
 		if strings.Contains(r.stderr.String(), "Warning") {

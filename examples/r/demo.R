@@ -1,7 +1,9 @@
 # demo.R: a small job that reports through rexporter.R.
 #   Rscript demo.R [host] [port] [iterations] [sleep seconds] [job]
 # (defaults: 127.0.0.1 6000 50 0.2 demo). It fits a straight line by gradient
-# descent and reports the loss, the current coefficients and its progress.
+# descent and reports the loss, the current coefficients and its progress
+# (rx_progress: "progress: i/n", which rexporter exposes as progress_done,
+# progress_steps and progress_ratio, the dashboard's Progress and ETA).
 # Start it before rexporter, or restart rexporter while it runs: it warns,
 # goes on, and its values show up again once the exporter is back.
 args <- commandArgs(trailingOnly = TRUE)

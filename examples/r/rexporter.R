@@ -98,10 +98,20 @@ rx_send <- function(con, ...) {
   invisible(.rx_send_line(con, msg))
 }
 
-# rx_progress reports how far the job is: step i of n, as the values
-# "progress ratio" (i/n), "progress done" (i) and "progress steps" (n).
+# rx_progress reports how far the job is, step i of n, as ONE progress field
+# "progress: i/n" (numbers written as rx_send writes them), which rexporter
+# turns into the gauges progress_done (i), progress_steps (n) and
+# progress_ratio (i/n). It returns TRUE when the message was handed to the
+# socket, FALSE when it was dropped.
 rx_progress <- function(con, i, n) {
-  rx_send(con, "progress ratio" = i / n, "progress done" = i, "progress steps" = n)
+  if (!(is.numeric(i) || is.logical(i)) || !(is.numeric(n) || is.logical(n)) ||
+      length(i) != 1L || length(n) != 1L) {
+    warning("rx_progress: i and n must be single numbers; skipped", call. = FALSE)
+    return(invisible(FALSE))
+  }
+  msg <- paste0("[", format(Sys.time(), "%Y-%m-%d %H:%M:%OS3"), "] - progress: ",
+                .rx_format(as.numeric(i)), "/", .rx_format(as.numeric(n)))
+  invisible(.rx_send_line(con, msg))
 }
 
 # rx_close says "bye" (rexporter then shows the job as finished rather than

@@ -124,7 +124,12 @@ const datasourceVar = "${datasource}"
 
 // knownVars are the variables a query may use: the dashboard's own and
 // Grafana's interval macros.
-var knownVars = map[string]bool{"instance": true, "rname": true, "__rate_interval": true, "__interval": true}
+var knownVars = map[string]bool{"instance": true, "rname": true, "progress": true, "__rate_interval": true, "__interval": true}
+
+// nameVars are the variables that stand for (part of) a metric name: a query
+// may use one only in a panel or row repeated for it, where Grafana
+// substitutes one value at a time.
+var nameVars = map[string]bool{"rname": true, "progress": true}
 
 var varRef = regexp.MustCompile(`\$\{?(\w+)(?::\w+)?\}?`)
 
@@ -143,13 +148,13 @@ func Lint(d *dashboard.Dashboard) []string {
 		add("templating: want a variable %q of type datasource with query prometheus", "datasource")
 	}
 	for _, name := range []string{"instance", "rname"} {
-		v, ok := vars[name]
-		if !ok || v.Type != dashboard.VariableTypeQuery {
+		if v, ok := vars[name]; !ok || v.Type != dashboard.VariableTypeQuery {
 			add("templating: want a query variable %q", name)
-			continue
 		}
-		if !isDatasourceVar(v.Datasource) {
-			add("templating: variable %q must use data source %s", name, datasourceVar)
+	}
+	for _, v := range d.Templating.List {
+		if v.Type == dashboard.VariableTypeQuery && !isDatasourceVar(v.Datasource) {
+			add("templating: variable %q must use data source %s", v.Name, datasourceVar)
 		}
 	}
 
@@ -197,8 +202,8 @@ func Lint(d *dashboard.Dashboard) []string {
 				}
 				// A multi-valued variable in a metric name only works
 				// where Grafana substitutes one value at a time.
-				if m[1] == "rname" && repeat != "rname" {
-					add("%s: uses $rname outside a panel or row repeated for rname", tname)
+				if nameVars[m[1]] && repeat != m[1] {
+					add("%s: uses $%s outside a panel or row repeated for %s", tname, m[1], m[1])
 				}
 			}
 			for _, prob := range LintExpr(q.Expr) {

@@ -42,6 +42,19 @@ func TestDashboardIsValid(t *testing.T) {
 		t.Error("${DS_...} placeholders only work through the UI import")
 	}
 
+	// The Progress row is repeated for a variable listing progress metrics
+	// by their _steps gauge.
+	var progressVar bool
+	for _, v := range d.Templating.List {
+		if v.Name == "progress" {
+			progressVar = v.Type == dashboard.VariableTypeQuery && strings.Contains(variableQuery(v), `__name__=~".+_steps"`) &&
+				deref(v.Regex) == "/^(.+)_steps$/"
+		}
+	}
+	if !progressVar {
+		t.Error(`want a query variable "progress" over {__name__=~".+_steps"} with regex /^(.+)_steps$/`)
+	}
+
 	ids := map[uint32]string{}
 	seen := func(id uint32, title string) {
 		if other, dup := ids[id]; dup {
@@ -66,7 +79,7 @@ func TestDashboardIsValid(t *testing.T) {
 		"Current value": "stat", "Values over time": "timeseries", "Messages per second": "timeseries",
 		"Distribution": "heatmap", "Quantiles": "timeseries", "Client connections": "timeseries",
 		"Parse errors by reason": "timeseries", "Dropped messages and values": "timeseries", "Series": "timeseries",
-		"Job state": "table", "Time since last message": "bargauge",
+		"Job state": "table", "Time since last message": "bargauge", "Progress": "bargauge", "ETA": "stat",
 	}
 	for _, p := range Panels(d) {
 		if typ, ok := want[deref(p.Title)]; ok && typ == p.Type {
@@ -91,20 +104,33 @@ func TestLintCatches(t *testing.T) {
 		"no unit": {mutate: func(p map[string]any) {
 			p["fieldConfig"] = map[string]any{"defaults": map[string]any{}, "overrides": []any{}}
 		}, want: "no unit"},
-		"no title":            {mutate: func(p map[string]any) { delete(p, "title") }, want: "no title"},
-		"fixed data source":   {mutate: func(p map[string]any) { p["datasource"] = map[string]any{"type": "prometheus", "uid": "prometheus"} }, want: "panel \"p\": data source"},
-		"target data source":  {mutate: func(p map[string]any) { target(p)["datasource"] = map[string]any{"type": "prometheus", "uid": "abc"} }, want: "target A: data source"},
-		"rate over 5m":        {mutate: setExpr(strings.Replace(good, "$__rate_interval", "5m", 1)), want: "must range over [$__rate_interval]"},
-		"increase over 1m":    {mutate: setExpr(`sum(increase(rexporter_messages_total{instance=~"$instance"}[1m]))`), want: "increase() must range"},
-		"raw counter":         {mutate: setExpr(`sum(rexporter_messages_total{instance=~"$instance"})`), want: "counter rexporter_messages_total outside rate"},
-		"counter in delta":    {mutate: setExpr(`sum(delta(rexporter_messages_total{instance=~"$instance"}[$__rate_interval]))`), want: "outside rate"},
-		"raw bucket":          {mutate: setExpr(`histogram_quantile(0.5, sum by (le) (x_values_bucket{instance=~"$instance"}))`), want: "counter x_values_bucket"},
-		"no instance filter":  {mutate: setExpr(`sum(rate(rexporter_messages_total[$__rate_interval]))`), want: "lacks instance"},
-		"kept per instance":   {mutate: setExpr(`sum by (instance) (rate(rexporter_messages_total{instance=~"$instance"}[$__rate_interval]))`), want: "not aggregated across instances"},
-		"not aggregated":      {mutate: setExpr(`rexporter_connections{instance=~"$instance"}`), want: "not aggregated"},
-		"unknown variable":    {mutate: setExpr(`sum(rate(rexporter_messages_total{instance=~"$instance", job="$job"}[$__rate_interval]))`), want: "unknown variable $job"},
-		"rname not repeated":  {mutate: setExpr(`max(${rname}{instance=~"$instance"})`), want: "outside a panel or row repeated"},
-		"rname repeated":      {mutate: func(p map[string]any) { p["repeat"] = "rname"; setExpr(`max(${rname}{instance=~"$instance"})`)(p) }},
+		"no title":              {mutate: func(p map[string]any) { delete(p, "title") }, want: "no title"},
+		"fixed data source":     {mutate: func(p map[string]any) { p["datasource"] = map[string]any{"type": "prometheus", "uid": "prometheus"} }, want: "panel \"p\": data source"},
+		"target data source":    {mutate: func(p map[string]any) { target(p)["datasource"] = map[string]any{"type": "prometheus", "uid": "abc"} }, want: "target A: data source"},
+		"rate over 5m":          {mutate: setExpr(strings.Replace(good, "$__rate_interval", "5m", 1)), want: "must range over [$__rate_interval]"},
+		"increase over 1m":      {mutate: setExpr(`sum(increase(rexporter_messages_total{instance=~"$instance"}[1m]))`), want: "increase() must range"},
+		"raw counter":           {mutate: setExpr(`sum(rexporter_messages_total{instance=~"$instance"})`), want: "counter rexporter_messages_total outside rate"},
+		"counter in delta":      {mutate: setExpr(`sum(delta(rexporter_messages_total{instance=~"$instance"}[$__rate_interval]))`), want: "outside rate"},
+		"raw bucket":            {mutate: setExpr(`histogram_quantile(0.5, sum by (le) (x_values_bucket{instance=~"$instance"}))`), want: "counter x_values_bucket"},
+		"no instance filter":    {mutate: setExpr(`sum(rate(rexporter_messages_total[$__rate_interval]))`), want: "lacks instance"},
+		"kept per instance":     {mutate: setExpr(`sum by (instance) (rate(rexporter_messages_total{instance=~"$instance"}[$__rate_interval]))`), want: "not aggregated across instances"},
+		"not aggregated":        {mutate: setExpr(`rexporter_connections{instance=~"$instance"}`), want: "not aggregated"},
+		"unknown variable":      {mutate: setExpr(`sum(rate(rexporter_messages_total{instance=~"$instance", job="$job"}[$__rate_interval]))`), want: "unknown variable $job"},
+		"rname not repeated":    {mutate: setExpr(`max(${rname}{instance=~"$instance"})`), want: "outside a panel or row repeated"},
+		"rname repeated":        {mutate: func(p map[string]any) { p["repeat"] = "rname"; setExpr(`max(${rname}{instance=~"$instance"})`)(p) }},
+		"progress not repeated": {mutate: setExpr(`max(${progress}_ratio{instance=~"$instance"})`), want: "uses $progress outside a panel or row repeated for progress"},
+		"rname for progress": {mutate: func(p map[string]any) {
+			p["repeat"] = "rname"
+			setExpr(`max(${progress}_ratio{instance=~"$instance"})`)(p)
+		}, want: "uses $progress outside"},
+		"progress repeated": {mutate: func(p map[string]any) {
+			p["repeat"] = "progress"
+			setExpr(`max by (r_job) (deriv(${progress}_done{instance=~"$instance"}[$__rate_interval]))`)(p)
+		}},
+		"progress gauge kept per instance": {mutate: func(p map[string]any) {
+			p["repeat"] = "progress"
+			setExpr(`deriv(${progress}_done{instance=~"$instance"}[$__rate_interval])`)(p)
+		}, want: "${progress}_done is not aggregated"},
 		"not PromQL":          {mutate: setExpr(`sum(rate(`), want: "does not parse"},
 		"subquery in rate":    {mutate: setExpr(`sum(rate(rexporter_connections{instance=~"$instance"}[$__rate_interval:]))`), want: "subquery"},
 		"gauge without range": {mutate: setExpr(`max(rexporter_series{instance=~"$instance"} / rexporter_max_series{instance=~"$instance"})`)},

@@ -188,6 +188,20 @@ func startRClient(t *testing.T, rscript, ingest string, iterations int, pause st
 		host, port, fmt.Sprint(iterations), pause, fmt.Sprint(seed))
 }
 
+// startRDemo runs examples/r/demo.R against an exporter as job `job`: it
+// reports through the helper examples/r/rexporter.R (loss, intercept, slope
+// and rx_progress's "progress: i/n") every pause seconds, for iterations
+// steps.
+func startRDemo(t *testing.T, rscript, ingest string, iterations int, pause, job string) *proc {
+	t.Helper()
+	host, port, err := net.SplitHostPort(ingest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startProc(t, "Rscript demo.R", repoRoot(t), rscript, "examples/r/demo.R",
+		host, port, fmt.Sprint(iterations), pause, job)
+}
+
 // freePort returns a loopback address nobody listens on right now, for
 // programs (Prometheus 2.42) that cannot report the port they bound.
 func freePort(t *testing.T) string {

@@ -18,6 +18,7 @@ const (
 	intervalPlaceholder     = 8888 * time.Second
 	instancePlaceholder     = "__instance__"
 	rnamePlaceholder        = "R_NAME"
+	progressPlaceholder     = "PROGRESS_NAME"
 )
 
 var promql = parser.NewParser(parser.Options{})
@@ -35,6 +36,8 @@ func parseTemplated(expr string) (parser.Expr, error) {
 			return instancePlaceholder
 		case "rname":
 			return rnamePlaceholder
+		case "progress":
+			return progressPlaceholder
 		}
 		return ref
 	})
@@ -104,8 +107,8 @@ func LintExpr(expr string) []string {
 	return problems
 }
 
-// metricName returns the selector's metric name with the R name placeholder
-// shown as $rname again.
+// metricName returns the selector's metric name with the name placeholders
+// shown as ${rname} and ${progress} again.
 func metricName(vs *parser.VectorSelector) string {
 	name := vs.Name
 	if name == "" {
@@ -115,7 +118,8 @@ func metricName(vs *parser.VectorSelector) string {
 			}
 		}
 	}
-	return strings.Replace(name, rnamePlaceholder, "${rname}", 1)
+	name = strings.Replace(name, rnamePlaceholder, "${rname}", 1)
+	return strings.Replace(name, progressPlaceholder, "${progress}", 1)
 }
 
 // insideRangeFunc tells whether the selector's closest enclosing nodes are a

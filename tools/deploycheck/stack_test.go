@@ -169,7 +169,8 @@ func hasValues(res []sample) bool {
 
 // TestDashboardAgainstRealPrometheus is the end-to-end check of the
 // dashboard and the scaling-out story: two real rexporters, each fed by the
-// blog's real R client, scraped by one real Prometheus 2.42 with the
+// blog's real R client and by the helper's demo job (which reports its
+// progress), scraped by one real Prometheus 2.42 with the
 // repository's configuration and alert rules. Every panel query, with its
 // variables filled in as Grafana would, must return data, for all instances
 // and for one; and the totals over both instances must be the sums of each.
@@ -188,16 +189,21 @@ func TestDashboardAgainstRealPrometheus(t *testing.T) {
 	// 5 messages a second each, for at most 200 s; stopped at cleanup.
 	rA := startRClient(t, rscript, a.ingest, 1000, "0.2", 1)
 	rB := startRClient(t, rscript, b.ingest, 1000, "0.2", 2)
+	// demo.R through the helper: named jobs with values and a progress
+	// (progress_done, progress_steps, progress_ratio), 5 steps a second for
+	// at most 200 s, so the ETA has a rate of done steps.
+	dA := startRDemo(t, rscript, a.ingest, 1000, "0.2", "demo a")
+	dB := startRDemo(t, rscript, b.ingest, 1000, "0.2", "demo b")
 	p := startPrometheus(t, promBin, []string{a.web, b.web})
 
 	// The variables, once both exporters have been scraped with R data.
 	var vars, offered map[string][]string
 	for {
 		vars, offered, err = resolveVariables(ctx, p, d, nil)
-		if err == nil && len(offered["instance"]) == 2 && len(offered["rname"]) > 0 {
+		if err == nil && len(offered["instance"]) == 2 && len(offered["rname"]) == 4 && len(offered["progress"]) > 0 {
 			break
 		}
-		if rA.exited() || rB.exited() {
+		if rA.exited() || rB.exited() || dA.exited() || dB.exited() {
 			t.Fatal("an R client exited before its data arrived")
 		}
 		select {
@@ -211,10 +217,15 @@ func TestDashboardAgainstRealPrometheus(t *testing.T) {
 	if want := []string{a.web, b.web}; !slices.Equal(offered["instance"], sorted(want)) {
 		t.Errorf("instance offers %v, want %v", offered["instance"], sorted(want))
 	}
-	// The blog's client sends one R name; rexporter's own counters, which
-	// also end in _messages_total, must not show up.
-	if !slices.Equal(offered["rname"], []string{"random_poisson"}) {
-		t.Errorf("R name offers %v, want [random_poisson]", offered["rname"])
+	// The blog's client sends one R name, demo.R three more (and converged
+	// only at its end); rexporter's own counters, which also end in
+	// _messages_total, must not show up, nor the progress, which has no
+	// messages counter.
+	if want := []string{"intercept", "loss", "random_poisson", "slope"}; !slices.Equal(offered["rname"], want) {
+		t.Errorf("R name offers %v, want %v", offered["rname"], want)
+	}
+	if want := []string{"progress"}; !slices.Equal(offered["progress"], want) {
+		t.Errorf("progress offers %v, want %v", offered["progress"], want)
 	}
 
 	t.Run("every panel returns data for all instances", func(t *testing.T) {
@@ -231,6 +242,46 @@ func TestDashboardAgainstRealPrometheus(t *testing.T) {
 		qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		waitForData(qctx, t, p, concreteQueries(t, queries, one))
+	})
+
+	t.Run("progress and ETA per job", func(t *testing.T) {
+		// demo.R does up to 5 steps a second out of 1000: each job's ratio
+		// lies in (0, 1), and its ETA is about (1000 - done) / 5 seconds.
+		want := []string{`{r_job="demo a"}`, `{r_job="demo b"}`}
+		for _, q := range concreteQueries(t, queries, vars) {
+			if q.Panel != "Progress" && q.Panel != "ETA" {
+				continue
+			}
+			// The ETA needs two scrapes of progress_done within the rate
+			// interval (already there when the subtests above ran).
+			var res []sample
+			for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+				var err error
+				if res, err = p.query(ctx, q.expr, true, time.Now(), time.Now()); err != nil {
+					t.Fatalf("%s: %v", q.name, err)
+				}
+				if len(res) >= len(want) || time.Now().After(deadline) {
+					break
+				}
+			}
+			var got []string
+			for _, s := range res {
+				got = append(got, s.labels)
+				v := s.values[0]
+				if q.Panel == "Progress" && !(v > 0 && v < 1) {
+					t.Errorf("%s %s = %v, want a ratio in (0, 1)", q.name, s.labels, v)
+				}
+				// At most 5 steps a second: at least (1000 - 200) / 5 s left
+				// within the test's 2 minutes; a slow machine steps slower.
+				if q.Panel == "ETA" && !(v > 100 && v < 2000) {
+					t.Errorf("%s %s = %v s, want about (1000 - done) / 5 s", q.name, s.labels, v)
+				}
+				t.Logf("%s %s = %v", q.Panel, s.labels, v)
+			}
+			if sort.Strings(got); !slices.Equal(got, want) {
+				t.Errorf("%s: series %v, want %v", q.name, got, want)
+			}
+		}
 	})
 
 	t.Run("totals over both instances are the sums of each", func(t *testing.T) {
@@ -291,9 +342,10 @@ func TestDashboardAgainstRealPrometheus(t *testing.T) {
 			}
 		}
 		t.Logf("totals over both instances: %v", checked)
-		// The plain totals, which must count both exporters and both R
-		// clients: one connection and one running (unnamed) job on each.
-		for panel, want := range map[string]float64{"Exporters/A": 2, "Open connections/A": 2, "Running jobs/A": 2} {
+		// The plain totals, which must count both exporters and all four R
+		// clients: on each, two connections and two running jobs (the
+		// blog client's unnamed one and the demo).
+		for panel, want := range map[string]float64{"Exporters/A": 2, "Open connections/A": 4, "Running jobs/A": 4} {
 			if got, ok := checked[panel]; !ok || got != want {
 				t.Errorf("panel %q over both instances = %v (checked: %v), want %v", panel, got, ok, want)
 			}
