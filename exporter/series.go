@@ -4,10 +4,12 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rexporter/rexporter/mapping"
+	"github.com/rexporter/rexporter/parser"
 )
 
 // series is the state of one metric for one label set (the mapping's label
@@ -113,7 +115,12 @@ func (s *series) observeProgress(done, steps float64) {
 
 // observeState makes text the current state. Beyond MaxStates distinct
 // states, new ones fold into otherState so the label set stays bounded.
+// A state that is not valid UTF-8 is latin1, decoded like a name: it becomes
+// a label value, which must be UTF-8.
 func (s *series) observeState(text []byte) (folded bool) {
+	if !utf8.Valid(text) {
+		text = []byte(parser.DisplayName(text))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, st := range s.states {
