@@ -11,6 +11,7 @@ type metrics struct {
 	connections         prometheus.Gauge
 	connectionsTotal    prometheus.Counter
 	rejectedMaxConns    prometheus.Counter
+	rejectedNotAllowed  prometheus.Counter
 	receivedBytes       prometheus.Counter
 	oversizedMessages   prometheus.Counter
 	framedMessages      prometheus.Counter
@@ -54,5 +55,6 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	// Pre-initialised so that the series exists (at 0) before the first
 	// rejection and rate()/increase() see that first one.
 	m.rejectedMaxConns = m.connectionsRejected.WithLabelValues("max_connections")
+	m.rejectedNotAllowed = m.connectionsRejected.WithLabelValues("not_allowed")
 	return m
 }

@@ -73,6 +73,13 @@ type Config struct {
 	// what has already arrived before it flushes and closes them. Default
 	// min(QuietGap, 100ms), or 20ms when QuietGap is disabled.
 	DrainTimeout time.Duration
+	// Allow lists the client networks that may connect; empty (the
+	// default) allows every client. A connection from elsewhere is accepted
+	// and reset at once, before it counts towards MaxConnections (see
+	// Serve). A single address is a /32 or /128 prefix. IPv4 clients match
+	// IPv4 prefixes, also when a dual-stack listener reports them as
+	// IPv4-mapped IPv6 addresses (see Allowed).
+	Allow []netip.Prefix
 }
 
 // DefaultConfig returns a Config with every field at its default, including
@@ -106,6 +113,14 @@ func (c Config) withDefaults() Config {
 			c.DrainTimeout = DefaultQuietGap
 		}
 	}
+	if len(c.Allow) > 0 {
+		// A copy, so that the caller's slice may change while serving.
+		allow := make([]netip.Prefix, len(c.Allow))
+		for i, p := range c.Allow {
+			allow[i] = normalizePrefix(p)
+		}
+		c.Allow = allow
+	}
 	return c
 }
 
@@ -129,9 +144,29 @@ type Server struct {
 	drainEnd  time.Time // when draining connections are closed
 	listeners map[*net.Listener]struct{}
 	conns     map[*conn]struct{}
-	// Rejections are logged at most once a minute.
-	lastRejectLog   time.Time
-	rejectedNotLogd int
+	// Rejections are logged at most once a minute per reason.
+	maxConnsLog   logLimiter
+	notAllowedLog logLimiter
+}
+
+// logLimiter lets a repeated warning through at most once a minute and
+// counts the occurrences in between. Its user holds Server.mu.
+type logLimiter struct {
+	last    time.Time // when the last warning was let through
+	pending int       // occurrences since then, including the current one
+}
+
+// note records one occurrence at t and returns how many occurrences the
+// warning to log now covers, or 0 if none is to be logged.
+func (l *logLimiter) note(t time.Time) int {
+	l.pending++
+	if !l.last.IsZero() && t.Sub(l.last) < time.Minute {
+		return 0
+	}
+	l.last = t
+	n := l.pending
+	l.pending = 0
+	return n
 }
 
 // NewServer returns a Server that hands messages to sink and registers its
@@ -166,7 +201,9 @@ func NewServer(cfg Config, sink Sink, reg prometheus.Registerer, logger *slog.Lo
 // an R client connecting to a full backlog blocks forever, while a reset is
 // an error it sees. Such connections are counted in
 // rexporter_connections_rejected_total{reason="max_connections"} and logged
-// at most once a minute.
+// at most once a minute. A connection from an address outside a non-empty
+// Config.Allow is rejected the same way, before it counts towards
+// MaxConnections, in reason="not_allowed".
 func (s *Server) Serve(l net.Listener) error {
 	if !s.addListener(&l) {
 		l.Close()
@@ -245,6 +282,24 @@ func (s *Server) isStopping() bool {
 // handle starts serving an accepted connection, or rejects it.
 func (s *Server) handle(nc net.Conn) {
 	remote := addrPort(nc.RemoteAddr())
+	if s.isStopping() {
+		nc.Close()
+		return
+	}
+	// cfg.Allow never changes, so it is checked without the lock, and a
+	// refused client never takes a connection slot.
+	if !Allowed(s.cfg.Allow, remote.Addr()) {
+		s.mu.Lock()
+		logged := s.notAllowedLog.note(s.now())
+		s.mu.Unlock()
+		reset(nc)
+		s.m.rejectedNotAllowed.Inc()
+		if logged > 0 {
+			s.log.Warn("connection rejected: address not in the allowlist",
+				"remote", remote.String(), "rejected_since_last_log", logged)
+		}
+		return
+	}
 	s.mu.Lock()
 	if s.stopping {
 		s.mu.Unlock()
@@ -252,19 +307,9 @@ func (s *Server) handle(nc net.Conn) {
 		return
 	}
 	if len(s.conns) >= s.cfg.MaxConnections {
-		s.rejectedNotLogd++
-		var logged int
-		if t := s.now(); s.lastRejectLog.IsZero() || t.Sub(s.lastRejectLog) >= time.Minute {
-			s.lastRejectLog = t
-			logged, s.rejectedNotLogd = s.rejectedNotLogd, 0
-		}
+		logged := s.maxConnsLog.note(s.now())
 		s.mu.Unlock()
-		// Linger 0 makes Close send a reset rather than a FIN, so the client
-		// learns at once instead of writing into a half-closed connection.
-		if tc, ok := nc.(interface{ SetLinger(int) error }); ok {
-			tc.SetLinger(0)
-		}
-		nc.Close()
+		reset(nc)
 		s.m.rejectedMaxConns.Inc()
 		if logged > 0 {
 			s.log.Warn("connection rejected: too many open connections",
@@ -280,6 +325,16 @@ func (s *Server) handle(nc net.Conn) {
 	s.m.connections.Inc()
 	s.m.connectionsTotal.Inc()
 	go c.serve()
+}
+
+// reset closes a rejected connection. Linger 0 makes Close send a reset
+// rather than a FIN, so the client learns at once instead of writing into a
+// half-closed connection.
+func reset(nc net.Conn) {
+	if tc, ok := nc.(interface{ SetLinger(int) error }); ok {
+		tc.SetLinger(0)
+	}
+	nc.Close()
 }
 
 func (s *Server) connDone(c *conn) {

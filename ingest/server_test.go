@@ -640,6 +640,7 @@ rexporter_connections 0
 # HELP rexporter_connections_rejected_total Client connections closed right after accepting them, by reason.
 # TYPE rexporter_connections_rejected_total counter
 rexporter_connections_rejected_total{reason="max_connections"} 0
+rexporter_connections_rejected_total{reason="not_allowed"} 0
 # HELP rexporter_connections_total Client connections accepted and served (rejected ones are not counted here).
 # TYPE rexporter_connections_total counter
 rexporter_connections_total 1

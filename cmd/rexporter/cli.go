@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -26,6 +28,7 @@ type CLI struct {
 // ServeCmd is the exporter itself.
 type ServeCmd struct {
 	Listen          []string      `default:"6000" placeholder:"[HOST:]PORT" help:"Address to receive R messages on: 6000, :6000 or 127.0.0.1:6000 (repeatable; default 6000)."`
+	ListenAllow     []string      `name:"listen.allow" placeholder:"CIDR" help:"Only accept R clients from this network (10.0.0.0/8, 127.0.0.1, ::1; repeatable or comma-separated). Default: every client; the ingest port has no authentication."`
 	Metrics         []string      `aliases:"web.listen-address" default:":9100" placeholder:"[HOST]:PORT" help:"Address to serve /metrics on (repeatable; default :9100). Also --web.listen-address."`
 	TelemetryPath   string        `name:"web.telemetry-path" default:"/metrics" help:"Path under which to expose metrics."`
 	WebConfigFile   string        `name:"web.config.file" type:"existingfile" placeholder:"FILE" help:"Exporter-toolkit web configuration file for TLS and basic auth."`
@@ -71,10 +74,48 @@ func (c *ServeCmd) Validate() error {
 			errs = append(errs, fmt.Errorf("--listen: %w", err))
 		}
 	}
+	if _, err := allowPrefixes(c.ListenAllow); err != nil {
+		errs = append(errs, err)
+	}
 	if len(c.TelemetryPath) == 0 || c.TelemetryPath[0] != '/' {
 		errs = append(errs, errors.New("--web.telemetry-path must start with /"))
 	}
 	return errors.Join(errs...)
+}
+
+// allowPrefixes parses the --listen.allow values: CIDR prefixes, or single
+// addresses meaning /32 (IPv4) or /128 (IPv6). Host bits set below the
+// prefix length are ignored (10.1.2.3/8 is 10.0.0.0/8).
+func allowPrefixes(vals []string) ([]netip.Prefix, error) {
+	var ps []netip.Prefix
+	var errs []error
+	for _, v := range vals {
+		p, err := allowPrefix(strings.TrimSpace(v))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--listen.allow %q: %w", v, err))
+			continue
+		}
+		ps = append(ps, p)
+	}
+	return ps, errors.Join(errs...)
+}
+
+func allowPrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, errors.New("not an IP address or CIDR prefix such as 10.0.0.0/8")
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, errors.New("not an IP address or CIDR prefix such as 10.0.0.0/8")
+	}
+	if a.Zone() != "" {
+		return netip.Prefix{}, errors.New("an address with a zone cannot be matched; leave out the %zone")
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // SendCmd is a small client: it plays an R job for tests and demos, or pipes a

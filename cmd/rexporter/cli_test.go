@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -89,12 +90,46 @@ func TestCLIGrammar(t *testing.T) {
 				}
 			},
 		},
-		"bad listen port":       {args: []string{"--listen", "70000"}, wantErr: "--listen"},
-		"bad listen address":    {args: []string{"--listen", "nonsense"}, wantErr: "--listen"},
-		"zero max series":       {args: []string{"--max-series", "0"}, wantErr: "--max-series"},
-		"negative quiet gap":    {args: []string{"--quiet-gap", "-1s"}, wantErr: "--quiet-gap"},
-		"unknown log level":     {args: []string{"--log.level", "loud"}, wantErr: "log.level"},
-		"relative metrics path": {args: []string{"--web.telemetry-path", "metrics"}, wantErr: "telemetry-path"},
+		"listen.allow is empty by default": {
+			wantCmd: "serve",
+			check: func(t *testing.T, c *CLI) {
+				if len(c.Serve.ListenAllow) != 0 {
+					t.Errorf("listen.allow %v, want none", c.Serve.ListenAllow)
+				}
+			},
+		},
+		"listen.allow repeatable, comma-separated, CIDR and single addresses": {
+			args:    []string{"--listen.allow", "10.0.0.0/8", "--listen.allow", "127.0.0.1,::1", "--listen.allow", "2001:db8::/32"},
+			wantCmd: "serve",
+			check: func(t *testing.T, c *CLI) {
+				got, err := allowPrefixes(c.Serve.ListenAllow)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fmt.Sprint(got) != "[10.0.0.0/8 127.0.0.1/32 ::1/128 2001:db8::/32]" {
+					t.Errorf("listen.allow %v gives %v", c.Serve.ListenAllow, got)
+				}
+			},
+		},
+		"listen.allow from the environment": {
+			env:     map[string]string{"REXPORTER_LISTEN_ALLOW": "192.168.0.0/16,127.0.0.2"},
+			wantCmd: "serve",
+			check: func(t *testing.T, c *CLI) {
+				if strings.Join(c.Serve.ListenAllow, " ") != "192.168.0.0/16 127.0.0.2" {
+					t.Errorf("listen.allow %v", c.Serve.ListenAllow)
+				}
+			},
+		},
+		"bad listen.allow CIDR":     {args: []string{"--listen.allow", "10.0.0.0/33"}, wantErr: `--listen.allow "10.0.0.0/33"`},
+		"bad listen.allow address":  {args: []string{"--listen.allow", "localhost"}, wantErr: `--listen.allow "localhost"`},
+		"bad listen.allow from env": {env: map[string]string{"REXPORTER_LISTEN_ALLOW": "10.0.0/8"}, wantErr: "--listen.allow"},
+		"listen.allow with a zone":  {args: []string{"--listen.allow", "fe80::1%eth0"}, wantErr: "zone"},
+		"bad listen port":           {args: []string{"--listen", "70000"}, wantErr: "--listen"},
+		"bad listen address":        {args: []string{"--listen", "nonsense"}, wantErr: "--listen"},
+		"zero max series":           {args: []string{"--max-series", "0"}, wantErr: "--max-series"},
+		"negative quiet gap":        {args: []string{"--quiet-gap", "-1s"}, wantErr: "--quiet-gap"},
+		"unknown log level":         {args: []string{"--log.level", "loud"}, wantErr: "log.level"},
+		"relative metrics path":     {args: []string{"--web.telemetry-path", "metrics"}, wantErr: "telemetry-path"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -113,6 +148,44 @@ func TestCLIGrammar(t *testing.T) {
 			}
 			if tc.check != nil {
 				tc.check(t, c)
+			}
+		})
+	}
+}
+
+func TestAllowPrefixes(t *testing.T) {
+	tests := map[string]struct {
+		in      []string
+		want    string
+		wantErr string
+	}{
+		"none":                   {nil, "[]", ""},
+		"IPv4 CIDR":              {[]string{"10.0.0.0/8"}, "[10.0.0.0/8]", ""},
+		"IPv4 address is /32":    {[]string{"127.0.0.2"}, "[127.0.0.2/32]", ""},
+		"IPv6 address is /128":   {[]string{"::1"}, "[::1/128]", ""},
+		"IPv6 CIDR":              {[]string{"2001:db8::/32"}, "[2001:db8::/32]", ""},
+		"host bits are masked":   {[]string{"10.1.2.3/8"}, "[10.0.0.0/8]", ""},
+		"spaces around are fine": {[]string{" 10.0.0.0/8 "}, "[10.0.0.0/8]", ""},
+		"prefix too long":        {[]string{"10.0.0.0/33"}, "", `--listen.allow "10.0.0.0/33": not an IP address or CIDR prefix`},
+		"host name":              {[]string{"localhost"}, "", `--listen.allow "localhost": not an IP address`},
+		"empty":                  {[]string{""}, "", `--listen.allow ""`},
+		"every bad value named":  {[]string{"x", "10.0.0.0/8", "y/1"}, "", `--listen.allow "y/1"`},
+		"zone":                   {[]string{"fe80::1%eth0"}, "", "zone"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := allowPrefixes(tc.in)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != tc.want {
+				t.Errorf("allowPrefixes(%q) = %v, want %s", tc.in, got, tc.want)
 			}
 		})
 	}

@@ -59,10 +59,15 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		return err
 	}
 	reload := newReloader(c.ConfigFile, exp, self, logger, time.Now)
+	allow, err := allowPrefixes(c.ListenAllow)
+	if err != nil {
+		return err // already refused by Validate
+	}
 	srv := ingest.NewServer(ingest.Config{
 		MaxMessageBytes: c.MaxMessageBytes,
 		MaxConnections:  c.MaxConnections,
 		QuietGap:        c.QuietGap,
+		Allow:           allow,
 	}, sink{exp}, self, logger, time.Now)
 
 	ingestLs, err := listenAll("--listen", c.Listen, listenAddress)
@@ -75,6 +80,9 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		return err
 	}
 
+	if len(allow) > 0 {
+		logger.Info("accepting r clients only from --listen.allow", "allow", fmt.Sprint(allow))
+	}
 	errc := make(chan error, len(ingestLs)+1)
 	var ready atomic.Bool
 	for _, l := range ingestLs {
