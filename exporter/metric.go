@@ -36,7 +36,8 @@ type metric struct {
 	names      []string        // every family and sample name it occupies
 	display    string          // the R name that created it, for HELP texts
 
-	plain, withJob descs // without and with the r_job label
+	families       []family // sorted by name
+	plain, withJob descs    // without and with the r_job label
 
 	// Guarded by Exporter.mu:
 	live     int                 // series, not counting the overflow one
@@ -46,11 +47,33 @@ type metric struct {
 	folded atomic.Uint64 // updates that went to the overflow series
 }
 
-// descs are a metric's descriptors for one label set.
+// famKind names one of the families a metric can have.
+type famKind uint8
+
+const (
+	famGauge famKind = iota
+	famCounter
+	famHist
+	famDone
+	famSteps
+	famRatio
+	famState
+	famKinds
+)
+
+// family is one metric family of a metric: its name, HELP text and type.
+type family struct {
+	kind famKind
+	name string
+	help string
+	typ  string // "gauge", "counter" or "histogram"
+}
+
+// descs are a metric's descriptors for one label set, indexed by famKind
+// (nil for the families the metric does not have).
 type descs struct {
-	gauge, counter            *prometheus.Desc
-	done, steps, ratio, state *prometheus.Desc
-	constLabels               []string // label names of the histogram's const labels, for building it
+	desc       [famKinds]*prometheus.Desc
+	labelNames []string // the label names of the series, in the order of their values
 }
 
 func newMetric(base string, kind valueKind, unit parser.Unit, mp mapping.Mapping, display string) *metric {
@@ -66,8 +89,9 @@ func newMetric(base string, kind valueKind, unit parser.Unit, mp mapping.Mapping
 	for _, l := range mp.Labels {
 		m.labelNames = append(m.labelNames, l.Name)
 	}
-	m.plain = m.newDescs(display, m.labelNames)
-	m.withJob = m.newDescs(display, append(slices.Clone(m.labelNames), jobLabel))
+	m.families = m.newFamilies(display)
+	m.plain = m.newDescs(m.labelNames)
+	m.withJob = m.newDescs(append(slices.Clone(m.labelNames), jobLabel))
 	return m
 }
 
@@ -81,21 +105,25 @@ func help(mp mapping.Mapping, meaning, display string) string {
 	return h
 }
 
-func (m *metric) newDescs(display string, labels []string) descs {
-	d := descs{constLabels: labels}
+// newFamilies lists the families of the metric, sorted by name.
+func (m *metric) newFamilies(display string) []family {
 	mp := m.mp
+	var fs []family
+	add := func(kind famKind, name, meaning, typ string) {
+		fs = append(fs, family{kind: kind, name: name, help: help(mp, meaning, display), typ: typ})
+	}
 	switch m.kind {
 	case kindProgress:
-		d.done = prometheus.NewDesc(m.base+"_done", help(mp, "Steps done by", display), labels, nil)
-		d.steps = prometheus.NewDesc(m.base+"_steps", help(mp, "Steps in all of", display), labels, nil)
-		d.ratio = prometheus.NewDesc(m.base+"_ratio", help(mp, "Share of steps done (0 to 1) by", display), labels, nil)
+		add(famDone, m.base+"_done", "Steps done by", "gauge")
+		add(famSteps, m.base+"_steps", "Steps in all of", "gauge")
+		add(famRatio, m.base+"_ratio", "Share of steps done (0 to 1) by", "gauge")
 	case kindState:
-		d.state = prometheus.NewDesc(m.base, help(mp, "State of", display)+" 1 marks the current state, 0 earlier ones.",
-			append(slices.Clone(labels), stateLabel), nil)
+		add(famState, m.base, "State of", "gauge")
+		fs[0].help += " 1 marks the current state, 0 earlier ones."
 	default:
-		g, c, _ := mp.FamilyNames(m.base)
+		g, c, h := mp.FamilyNames(m.base)
 		if g != "" {
-			d.gauge = prometheus.NewDesc(g, help(mp, "Last value of", display), labels, nil)
+			add(famGauge, g, "Last value of", "gauge")
 		}
 		if c != "" {
 			meaning := "Messages that carried a value for"
@@ -105,8 +133,24 @@ func (m *metric) newDescs(display string, labels []string) descs {
 			case mapping.CounterTotal:
 				meaning = "Running total (resets followed) of"
 			}
-			d.counter = prometheus.NewDesc(c, help(mp, meaning, display), labels, nil)
+			add(famCounter, c, meaning, "counter")
 		}
+		if h != "" {
+			add(famHist, h, "Distribution of the finite values of", "histogram")
+		}
+	}
+	slices.SortFunc(fs, func(a, b family) int { return strings.Compare(a.name, b.name) })
+	return fs
+}
+
+func (m *metric) newDescs(labels []string) descs {
+	d := descs{labelNames: labels}
+	for _, f := range m.families {
+		l := labels
+		if f.kind == famState {
+			l = append(slices.Clone(labels), stateLabel)
+		}
+		d.desc[f.kind] = prometheus.NewDesc(f.name, f.help, l, nil)
 	}
 	return d
 }

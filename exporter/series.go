@@ -27,7 +27,7 @@ type series struct {
 	last    atomic.Uint64 // float64 bits: the gauge, or the done count of a progress
 	steps   atomic.Uint64 // float64 bits: the steps of a progress
 	count   atomic.Uint64 // float64 bits of the counter
-	hist    prometheus.Histogram
+	hist    *histogram
 
 	mu        sync.Mutex // for counter totals and states
 	lastTotal float64
@@ -42,20 +42,8 @@ func newSeries(m *metric, b *binding, j *job, key string, labels []string, withJ
 	if withJob {
 		s.d = &m.withJob
 	}
-	if m.kind == kindNumber && m.mp.Histogram {
-		constLabels := prometheus.Labels{}
-		for i, n := range s.d.constLabels {
-			constLabels[n] = labels[i]
-		}
-		s.hist = prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:                            m.base + "_values",
-			Help:                            help(m.mp, "Distribution of the finite values of", m.display),
-			ConstLabels:                     constLabels,
-			Buckets:                         m.mp.Buckets,
-			NativeHistogramBucketFactor:     m.mp.NativeFactor,
-			NativeHistogramMaxBucketNumber:  m.mp.NativeMaxBuckets,
-			NativeHistogramMinResetDuration: nativeHistogramMinReset,
-		})
+	if hd := s.d.desc[famHist]; hd != nil {
+		s.hist = newHistogram(hd, labels, m.mp.Buckets, m.mp.NativeFactor, m.mp.NativeMaxBuckets)
 	}
 	return s
 }
@@ -102,7 +90,7 @@ func (s *series) observeNumber(v float64) (finite bool, refused string) {
 	}
 	s.last.Store(math.Float64bits(v))
 	if finite && s.hist != nil {
-		s.hist.Observe(v)
+		s.hist.observe(v)
 	}
 	return finite, ""
 }
@@ -156,9 +144,9 @@ func (s *series) collect(ch chan<- prometheus.Metric) {
 		if steps > 0 {
 			ratio = last / steps
 		}
-		ch <- prometheus.MustNewConstMetric(d.done, prometheus.GaugeValue, last, s.labels...)
-		ch <- prometheus.MustNewConstMetric(d.steps, prometheus.GaugeValue, steps, s.labels...)
-		ch <- prometheus.MustNewConstMetric(d.ratio, prometheus.GaugeValue, ratio, s.labels...)
+		ch <- prometheus.MustNewConstMetric(d.desc[famDone], prometheus.GaugeValue, last, s.labels...)
+		ch <- prometheus.MustNewConstMetric(d.desc[famSteps], prometheus.GaugeValue, steps, s.labels...)
+		ch <- prometheus.MustNewConstMetric(d.desc[famRatio], prometheus.GaugeValue, ratio, s.labels...)
 	case kindState:
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -167,14 +155,14 @@ func (s *series) collect(ch chan<- prometheus.Metric) {
 			if i == s.current {
 				v = 1
 			}
-			ch <- prometheus.MustNewConstMetric(d.state, prometheus.GaugeValue, v, append(s.labels[:len(s.labels):len(s.labels)], st)...)
+			ch <- prometheus.MustNewConstMetric(d.desc[famState], prometheus.GaugeValue, v, append(s.labels[:len(s.labels):len(s.labels)], st)...)
 		}
 	default:
-		if d.gauge != nil {
-			ch <- prometheus.MustNewConstMetric(d.gauge, prometheus.GaugeValue, last, s.labels...)
+		if d.desc[famGauge] != nil {
+			ch <- prometheus.MustNewConstMetric(d.desc[famGauge], prometheus.GaugeValue, last, s.labels...)
 		}
-		if d.counter != nil {
-			ch <- prometheus.MustNewConstMetric(d.counter, prometheus.CounterValue, math.Float64frombits(s.count.Load()), s.labels...)
+		if d.desc[famCounter] != nil {
+			ch <- prometheus.MustNewConstMetric(d.desc[famCounter], prometheus.CounterValue, math.Float64frombits(s.count.Load()), s.labels...)
 		}
 		if s.hist != nil {
 			ch <- s.hist
