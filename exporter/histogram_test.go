@@ -21,7 +21,7 @@ func TestHistogramFamilies(t *testing.T) {
 		config     string
 		wantNative bool
 	}{
-		"default mapping keeps native buckets": {"", true},
+		"default mapping keeps native buckets":  {"", true},
 		"native_histogram false turns them off": {"defaults:\n  native_histogram: false\n", false},
 	}
 	for name, tc := range tests {
