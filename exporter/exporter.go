@@ -69,11 +69,12 @@ type Exporter struct {
 	taken    map[string]*metric  // every family and sample name -> the metric using it
 	list     []*series           // for scraping
 	jobs     map[string]*job     // job name -> job
-	jobDescs jobDescs
+	jobFams  []*jobFamily
 	// lastLogged rate-limits the warning per reject reason.
 	lastLogged map[string]time.Time
 
 	overflowDesc *prometheus.Desc
+	exposed      exposed
 
 	echoMu  sync.Mutex
 	echoBuf []byte
@@ -102,21 +103,19 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 		return nil, fmt.Errorf("namespace %q would shadow the exporter's own metrics", opts.Namespace)
 	}
 	e := &Exporter{
-		opts:       opts,
-		self:       newSelfMetrics(self, opts.MaxSeries),
-		logger:     logger,
-		now:        now,
-		mapper:     opts.Mapper,
-		names:      map[string]*series{},
-		bindings:   map[string]*binding{},
-		metrics:    map[string]*metric{},
-		taken:      map[string]*metric{},
-		jobs:       map[string]*job{},
-		jobDescs:   newJobDescs(),
-		lastLogged: map[string]time.Time{},
-		overflowDesc: prometheus.NewDesc("rexporter_series_overflow_total",
-			"Updates folded into a metric's overflow series because its series cap or --max-series was reached.",
-			[]string{"metric"}, nil),
+		opts:         opts,
+		self:         newSelfMetrics(self, opts.MaxSeries),
+		logger:       logger,
+		now:          now,
+		mapper:       opts.Mapper,
+		names:        map[string]*series{},
+		bindings:     map[string]*binding{},
+		metrics:      map[string]*metric{},
+		taken:        map[string]*metric{},
+		jobs:         map[string]*job{},
+		jobFams:      newJobFamilies(),
+		lastLogged:   map[string]time.Time{},
+		overflowDesc: prometheus.NewDesc(overflowFamily, overflowHelp, []string{"metric"}, nil),
 	}
 	if err := metrics.Register(e); err != nil {
 		return nil, fmt.Errorf("register user metrics: %w", err)

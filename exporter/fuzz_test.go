@@ -63,7 +63,8 @@ func acceptedLint(text string) bool {
 // FuzzBytesToExposition feeds arbitrary bytes, split into messages, through
 // sessions of a fresh exporter and checks the whole path to /metrics: no
 // panic, Gather succeeds, the text exposition parses back with Prometheus'
-// own parser, and promlint finds nothing rexporter is to blame for.
+// own parser, Expose writes exactly what expfmt writes (text and
+// OpenMetrics), and promlint finds nothing rexporter is to blame for.
 //
 // As in the golden files, the lines "@connect", "@close", "@advance <d>" and
 // "@scrape" open a connection, close the latest one, move the clock and
@@ -173,6 +174,13 @@ func FuzzBytesToExposition(f *testing.F) {
 		}
 		if len(back) != len(mfs) {
 			t.Fatalf("%d families gathered, %d parsed back\n%s", len(mfs), len(back), buf.Bytes())
+		}
+		// The exporter's own writer, which /metrics serves for the text
+		// formats, must write what expfmt writes for the same state.
+		for fname, f := range exposeFormats {
+			if want, got := expfmtExposition(t, user, f.exp), exposition(t, e, f.f); got != want {
+				t.Fatalf("%s: Expose differs from expfmt:\n%s", fname, lineDiff(want, got))
+			}
 		}
 		problems, err := testutil.GatherAndLint(g)
 		if err != nil {

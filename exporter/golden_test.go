@@ -39,16 +39,7 @@ func TestGolden(t *testing.T) {
 	for _, in := range inputs {
 		name := filepath.Base(in[:len(in)-len(".in")])
 		t.Run(name, func(t *testing.T) {
-			opts := goldenOptions[name]
-			// A testdata/<case>.yml is the case's mapping file.
-			if cfg := strings.TrimSuffix(in, ".in") + ".yml"; fileExists(cfg) {
-				m, err := mapping.Load(cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				opts.Mapper = m
-			}
-			g := runGolden(t, in, opts)
+			g := runGolden(t, in, goldenCaseOptions(t, in))
 			want := in[:len(in)-len(".in")] + ".prom"
 			if *update {
 				// testutil.GatherAndFormat (v1.25) returns nothing when no
@@ -76,6 +67,21 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// goldenCaseOptions returns the options of the golden case whose input is
+// in: goldenOptions, and testdata/<case>.yml as the mapping file if there is one.
+func goldenCaseOptions(t *testing.T, in string) Options {
+	t.Helper()
+	opts := goldenOptions[strings.TrimSuffix(filepath.Base(in), ".in")]
+	if cfg := strings.TrimSuffix(in, ".in") + ".yml"; fileExists(cfg) {
+		m, err := mapping.Load(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Mapper = m
+	}
+	return opts
+}
+
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
@@ -86,7 +92,15 @@ func fileExists(path string) bool {
 // metrics, which are not deterministic).
 func runGolden(t *testing.T, in string, opts Options) prometheus.Gatherer {
 	t.Helper()
-	user, self := prometheus.NewRegistry(), prometheus.NewRegistry()
+	_, user, self := feedGolden(t, in, opts)
+	return prometheus.Gatherers{user, self}
+}
+
+// feedGolden builds an exporter with the given options and feeds it the
+// input file.
+func feedGolden(t *testing.T, in string, opts Options) (e *Exporter, user, self *prometheus.Registry) {
+	t.Helper()
+	user, self = prometheus.NewRegistry(), prometheus.NewRegistry()
 	now := fixedNow
 	e, err := New(opts, user, self, slog.New(slog.DiscardHandler), func() time.Time { return now })
 	if err != nil {
@@ -130,7 +144,7 @@ func runGolden(t *testing.T, in string, opts Options) prometheus.Gatherer {
 			open[len(open)-1].Message(line)
 		}
 	}
-	return prometheus.Gatherers{user, self}
+	return e, user, self
 }
 
 // TestEcho checks that --echo prints every message, bad ones included, as a line.

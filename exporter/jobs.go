@@ -3,8 +3,6 @@ package exporter
 import (
 	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // unnamedJob is the r_job value under which connections that never name
@@ -38,24 +36,6 @@ type job struct {
 
 	lastMessage atomic.Int64 // Unix nanoseconds of the last message, 0 before any
 	messages    atomic.Uint64
-}
-
-// jobDescs are the descriptors of the per-job metrics.
-type jobDescs struct {
-	up, connections, start, last, end, state, messages *prometheus.Desc
-}
-
-func newJobDescs() jobDescs {
-	l := []string{jobLabel}
-	return jobDescs{
-		up:          prometheus.NewDesc("rexporter_job_up", "1 while the R job has a connection open, else 0.", l, nil),
-		connections: prometheus.NewDesc("rexporter_job_connections", "Connections the R job has open.", l, nil),
-		start:       prometheus.NewDesc("rexporter_job_start_timestamp_seconds", "When the R job's first connection opened (Unix seconds).", l, nil),
-		last:        prometheus.NewDesc("rexporter_job_last_message_timestamp_seconds", "When the R job's last message arrived (receive time, Unix seconds).", l, nil),
-		end:         prometheus.NewDesc("rexporter_job_end_timestamp_seconds", "When the R job's last connection ended (Unix seconds); absent while it runs.", l, nil),
-		state:       prometheus.NewDesc("rexporter_job_state", "The R job's state: running, finished (said bye) or vanished (ended without bye); 1 for the current one.", []string{jobLabel, "state"}, nil),
-		messages:    prometheus.NewDesc("rexporter_job_messages_total", "Messages applied from the R job.", l, nil),
-	}
 }
 
 // attach adds a connection to the named job, creating it if needed. It
@@ -92,34 +72,6 @@ func (e *Exporter) detach(j *job, clean bool, now time.Time) {
 	j.state = stateVanished
 	if clean {
 		j.state = stateFinished
-	}
-}
-
-// collectJobs sends the per-job metrics. Called with e.mu held.
-func (e *Exporter) collectJobs(ch chan<- prometheus.Metric) {
-	d := e.jobDescs
-	for _, j := range e.jobs {
-		up := 0.0
-		if j.connections > 0 {
-			up = 1
-		}
-		ch <- prometheus.MustNewConstMetric(d.up, prometheus.GaugeValue, up, j.name)
-		ch <- prometheus.MustNewConstMetric(d.connections, prometheus.GaugeValue, float64(j.connections), j.name)
-		ch <- prometheus.MustNewConstMetric(d.start, prometheus.GaugeValue, unixSeconds(j.start), j.name)
-		if last := j.lastMessage.Load(); last != 0 {
-			ch <- prometheus.MustNewConstMetric(d.last, prometheus.GaugeValue, float64(last)/1e9, j.name)
-		}
-		if j.connections == 0 {
-			ch <- prometheus.MustNewConstMetric(d.end, prometheus.GaugeValue, unixSeconds(j.end), j.name)
-		}
-		for _, st := range jobStates {
-			v := 0.0
-			if st == j.state {
-				v = 1
-			}
-			ch <- prometheus.MustNewConstMetric(d.state, prometheus.GaugeValue, v, j.name, st)
-		}
-		ch <- prometheus.MustNewConstMetric(d.messages, prometheus.CounterValue, float64(j.messages.Load()), j.name)
 	}
 }
 

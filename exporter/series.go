@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -23,6 +24,11 @@ type series struct {
 	labels []string // label values in the order of the descs' label names
 	d      *descs
 
+	// For Expose: the label values in label name order (what samples are
+	// sorted by), and the labels rendered as the exposition writes them.
+	sortKey  []string
+	rendered string
+
 	updated atomic.Int64  // Unix nanoseconds of the last update, for the TTL
 	last    atomic.Uint64 // float64 bits: the gauge, or the done count of a progress
 	steps   atomic.Uint64 // float64 bits: the steps of a progress
@@ -42,6 +48,10 @@ func newSeries(m *metric, b *binding, j *job, key string, labels []string, withJ
 	if withJob {
 		s.d = &m.withJob
 	}
+	names := slices.Clone(s.d.labelNames)
+	s.sortKey = slices.Clone(labels)
+	sortLabels(names, s.sortKey)
+	s.rendered = renderLabels(names, s.sortKey)
 	if hd := s.d.desc[famHist]; hd != nil {
 		s.hist = newHistogram(hd, labels, m.mp.Buckets, m.mp.NativeFactor, m.mp.NativeMaxBuckets)
 	}
@@ -133,29 +143,37 @@ func (s *series) observeState(text []byte) (folded bool) {
 	return true
 }
 
+// ratio is the share of a progress' steps done, NaN while it has no steps.
+func (s *series) ratio() float64 {
+	steps := math.Float64frombits(s.steps.Load())
+	if steps > 0 {
+		return math.Float64frombits(s.last.Load()) / steps
+	}
+	return math.NaN()
+}
+
+// stateSnapshot returns a state series' states (a copy) and the index of
+// the current one.
+func (s *series) stateSnapshot() ([]string, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.states), s.current
+}
+
 // collect sends the series' metrics.
 func (s *series) collect(ch chan<- prometheus.Metric) {
 	d := s.d
 	last := math.Float64frombits(s.last.Load())
 	switch s.m.kind {
 	case kindProgress:
-		steps := math.Float64frombits(s.steps.Load())
-		ratio := math.NaN()
-		if steps > 0 {
-			ratio = last / steps
-		}
 		ch <- prometheus.MustNewConstMetric(d.desc[famDone], prometheus.GaugeValue, last, s.labels...)
-		ch <- prometheus.MustNewConstMetric(d.desc[famSteps], prometheus.GaugeValue, steps, s.labels...)
-		ch <- prometheus.MustNewConstMetric(d.desc[famRatio], prometheus.GaugeValue, ratio, s.labels...)
+		ch <- prometheus.MustNewConstMetric(d.desc[famSteps], prometheus.GaugeValue, math.Float64frombits(s.steps.Load()), s.labels...)
+		ch <- prometheus.MustNewConstMetric(d.desc[famRatio], prometheus.GaugeValue, s.ratio(), s.labels...)
 	case kindState:
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for i, st := range s.states {
-			v := 0.0
-			if i == s.current {
-				v = 1
-			}
-			ch <- prometheus.MustNewConstMetric(d.desc[famState], prometheus.GaugeValue, v, append(s.labels[:len(s.labels):len(s.labels)], st)...)
+		states, current := s.stateSnapshot()
+		for i, st := range states {
+			ch <- prometheus.MustNewConstMetric(d.desc[famState], prometheus.GaugeValue, boolFloat(i == current),
+				append(s.labels[:len(s.labels):len(s.labels)], st)...)
 		}
 	default:
 		if d.desc[famGauge] != nil {

@@ -100,7 +100,7 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	if c.EnableLifecycle {
 		reloadHook = func() error { return reload.reload("http") }
 	}
-	handler, err := newHandler(c, user, self, &ready, reloadHook, logger)
+	handler, err := newHandler(c, user, self, exp, &ready, reloadHook, logger)
 	if err != nil {
 		closeAll(ingestLs)
 		closeAll(webLs)

@@ -13,11 +13,12 @@ import (
 )
 
 // newHandler builds the HTTP routes: metrics, health, readiness and the
-// landing page.
+// landing page. exp, when not nil, writes the user's metrics for text-format
+// scrapes (see metricsHandler); without it every scrape gathers user.
 // reload, when not nil, serves POST /-/reload (--web.enable-lifecycle).
-func newHandler(c *ServeCmd, user, self *prometheus.Registry, ready *atomic.Bool, reload func() error, logger *slog.Logger) (http.Handler, error) {
+func newHandler(c *ServeCmd, user, self *prometheus.Registry, exp exposer, ready *atomic.Bool, reload func() error, logger *slog.Logger) (http.Handler, error) {
 	mux := http.NewServeMux()
-	metrics := promhttp.HandlerFor(prometheus.Gatherers{self, user}, promhttp.HandlerOpts{
+	var metrics http.Handler = promhttp.HandlerFor(prometheus.Gatherers{self, user}, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
 		// Serve whatever could be gathered rather than a 500: a scrape that
 		// fails loses every series at once.
@@ -26,6 +27,9 @@ func newHandler(c *ServeCmd, user, self *prometheus.Registry, ready *atomic.Bool
 		MaxRequestsInFlight: 10,
 		Timeout:             30 * time.Second,
 	})
+	if exp != nil {
+		metrics = newMetricsHandler(self, exp, metrics, logger)
+	}
 	mux.Handle(c.TelemetryPath, promhttp.InstrumentMetricHandler(self, metrics))
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)

@@ -1,0 +1,218 @@
+package exporter
+
+import (
+	"bytes"
+	"cmp"
+	"io"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Expose writes the user's metrics (and the per-job and overflow families)
+// in a text format straight from the series, as Collect plus expfmt would
+// but without building a protobuf message per sample: at 10,000 names that
+// path spends most of a scrape allocating. Families come sorted by name and
+// samples by label values, like Gather's. Expired series and jobs are
+// forgotten first, as in Collect.
+func (e *Exporter) Expose(w io.Writer, f Format) error {
+	e.mu.Lock()
+	e.expire(e.now())
+	jobs := e.snapJobs()
+	var overflows []overflowSnap
+	for _, m := range e.metrics {
+		if m.overflow != nil {
+			overflows = append(overflows, overflowSnap{m.base, float64(m.folded.Load())})
+		}
+	}
+	// Series are only ever appended to the list, and removing any changes
+	// the generation: the same generation and length mean the same series,
+	// so the sorted families of the last scrape can be written again.
+	key := exposeKey{e.gen.Load(), len(e.list), len(jobs) > 0, len(overflows) > 0}
+	if e.exposed.ents == nil || e.exposed.key != key {
+		e.exposed.key = key
+		e.exposed.ents = exposeEntries(slices.Clone(e.list), e.jobFams, key.jobs, key.overflow)
+	}
+	ents := e.exposed.ents
+	e.mu.Unlock()
+
+	x := &expWriter{w: w, om: f == FormatOpenMetrics, buf: make([]byte, 0, flushAt+4096)}
+	for _, ent := range ents {
+		switch {
+		case ent.job != nil:
+			writeJobFamily(x, ent.job, jobs)
+		case ent.overflow:
+			writeOverflows(x, overflows)
+		default:
+			writeFamily(x, ent.fam, ent.series)
+		}
+		if x.err != nil {
+			return x.err
+		}
+	}
+	x.flush()
+	return x.err
+}
+
+// exposeKey tells whether the families written by the last scrape are still
+// the ones to write.
+type exposeKey struct {
+	gen            uint64
+	series         int
+	jobs, overflow bool
+}
+
+// exposed is what the last scrape wrote, kept for the next one. The entries
+// are never changed once built. Guarded by Exporter.mu.
+type exposed struct {
+	key  exposeKey
+	ents []exposeEntry
+}
+
+// exposeEntry is one family to write: a family of a metric with its series
+// sorted, a per-job family, or the overflow counter.
+type exposeEntry struct {
+	name     string
+	fam      *family
+	series   []*series
+	job      *jobFamily
+	overflow bool
+}
+
+// exposeEntries lists the families to write, sorted by name.
+func exposeEntries(list []*series, jobFams []*jobFamily, jobs, overflow bool) []exposeEntry {
+	byMetric := map[*metric][]*series{}
+	for _, s := range list {
+		byMetric[s.m] = append(byMetric[s.m], s)
+	}
+	var ents []exposeEntry
+	for m, ss := range byMetric {
+		slices.SortFunc(ss, compareSeries)
+		for i := range m.families {
+			ents = append(ents, exposeEntry{name: m.families[i].name, fam: &m.families[i], series: ss})
+		}
+	}
+	if jobs {
+		for _, f := range jobFams {
+			ents = append(ents, exposeEntry{name: f.name, job: f})
+		}
+	}
+	if overflow {
+		ents = append(ents, exposeEntry{name: overflowFamily, overflow: true})
+	}
+	slices.SortFunc(ents, func(a, b exposeEntry) int { return strings.Compare(a.name, b.name) })
+	return ents
+}
+
+// compareSeries orders the series of a metric as Gather orders samples:
+// fewer labels first, then by label values taken in label name order.
+func compareSeries(a, b *series) int {
+	if c := cmp.Compare(len(a.sortKey), len(b.sortKey)); c != 0 {
+		return c
+	}
+	return slices.Compare(a.sortKey, b.sortKey)
+}
+
+// writeFamily writes one family of a metric.
+func writeFamily(x *expWriter, fam *family, list []*series) {
+	if fam.kind == famState {
+		writeStates(x, fam, list)
+		return
+	}
+	x.header(fam.name, fam.help, fam.typ)
+	for _, s := range list {
+		switch fam.kind {
+		case famGauge, famDone:
+			x.sample(fam.name, "", s.rendered, math.Float64frombits(s.last.Load()))
+		case famSteps:
+			x.sample(fam.name, "", s.rendered, math.Float64frombits(s.steps.Load()))
+		case famRatio:
+			x.sample(fam.name, "", s.rendered, s.ratio())
+		case famCounter:
+			x.sample(fam.name, "", s.rendered, math.Float64frombits(s.count.Load()))
+		case famHist:
+			h := s.hist
+			x.cumulative = slices.Grow(x.cumulative[:0], len(h.counts))[:len(h.counts)]
+			sum := h.read(x.cumulative)
+			les := x.leValues(h.bounds)
+			for _, n := range x.cumulative {
+				end := bytes.IndexByte(les, 0)
+				x.bucket(fam.name, s.rendered, les[:end], n)
+				les = les[end+1:]
+			}
+			x.sample(fam.name, "_sum", s.rendered, sum)
+			x.count(fam.name, "_count", s.rendered, x.cumulative[len(x.cumulative)-1])
+		}
+	}
+}
+
+// writeStates writes a state family: one sample per series and state, the
+// state label sorted in among the others, samples in Gather's order.
+func writeStates(x *expWriter, fam *family, list []*series) {
+	type row struct {
+		key      []string
+		rendered string
+		v        float64
+	}
+	var rows []row
+	for _, s := range list {
+		states, current := s.stateSnapshot()
+		for i, st := range states {
+			names, values := withLabel(s.d.labelNames, s.labels, stateLabel, st)
+			rows = append(rows, row{key: values, rendered: renderLabels(names, values), v: boolFloat(i == current)})
+		}
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := cmp.Compare(len(a.key), len(b.key)); c != 0 {
+			return c
+		}
+		return slices.Compare(a.key, b.key)
+	})
+	if len(rows) == 0 {
+		return
+	}
+	x.header(fam.name, fam.help, fam.typ)
+	for _, r := range rows {
+		x.sample(fam.name, "", r.rendered, r.v)
+	}
+}
+
+// withLabel returns label names and values sorted by name, with one more
+// label added.
+func withLabel(names, values []string, name, value string) ([]string, []string) {
+	n := append(slices.Clone(names), name)
+	v := append(slices.Clone(values), value)
+	sortLabels(n, v)
+	return n, v
+}
+
+// sortLabels sorts label names, and their values alongside, by name.
+func sortLabels(names, values []string) {
+	for i := 1; i < len(names); i++ {
+		for j := i; j > 0 && names[j] < names[j-1]; j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+			values[j], values[j-1] = values[j-1], values[j]
+		}
+	}
+}
+
+// The counter of updates folded into overflow series, one sample per metric.
+const (
+	overflowFamily = "rexporter_series_overflow_total"
+	overflowHelp   = "Updates folded into a metric's overflow series because its series cap or --max-series was reached."
+)
+
+// overflowSnap is a metric's overflow count read for one scrape.
+type overflowSnap struct {
+	metric string
+	folded float64
+}
+
+func writeOverflows(x *expWriter, list []overflowSnap) {
+	slices.SortFunc(list, func(a, b overflowSnap) int { return strings.Compare(a.metric, b.metric) })
+	x.header(overflowFamily, overflowHelp, "counter")
+	names := []string{"metric"}
+	for _, o := range list {
+		x.sample(overflowFamily, "", renderLabels(names, []string{o.metric}), o.folded)
+	}
+}
