@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,23 +23,74 @@ func newBenchExporter(b *testing.B, maxSeries int) (*Exporter, *prometheus.Regis
 	return e, user
 }
 
+// benchMessages are blog-style messages over names distinct names.
+func benchMessages(names int) [][]byte {
+	msgs := make([][]byte, names)
+	for i := range msgs {
+		msgs[i] = fmt.Appendf(nil, "[2026-11-25 17:06:16] - Random Poisson %d: %d", i, i%20)
+	}
+	return msgs
+}
+
 // BenchmarkSessionMessage is the update path: parse one message and apply it
-// to the gauge, counter and histogram of an existing name.
+// to the gauge, counter and histogram of an existing name, in batches of 100
+// messages as one read of a batching client delivers them.
 func BenchmarkSessionMessage(b *testing.B) {
 	for _, names := range []int{1, 10000} {
 		b.Run(fmt.Sprintf("names=%d", names), func(b *testing.B) {
 			e, _ := newBenchExporter(b, names)
 			s := e.NewSession(netip.AddrPort{})
-			msgs := make([][]byte, names)
-			for i := range msgs {
-				msgs[i] = fmt.Appendf(nil, "[2026-11-25 17:06:16] - Random Poisson %d: %d", i, i%20)
-				s.Message(msgs[i])
+			msgs := benchMessages(names)
+			for _, m := range msgs {
+				s.Message(m)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			now := time.Now()
 			for i := 0; b.Loop(); i++ {
+				if i%100 == 0 {
+					s.Begin(now)
+				}
 				s.Message(msgs[i%names])
+				if i%100 == 99 {
+					s.End()
+				}
 			}
+		})
+	}
+}
+
+// BenchmarkSessionMessageParallel is the update path from GOMAXPROCS
+// connections at once, each with its own session, all sending the same
+// names: what contention on shared series costs.
+func BenchmarkSessionMessageParallel(b *testing.B) {
+	for _, names := range []int{1, 10000} {
+		b.Run(fmt.Sprintf("names=%d", names), func(b *testing.B) {
+			e, _ := newBenchExporter(b, names)
+			msgs := benchMessages(names)
+			warm := e.NewSession(netip.AddrPort{})
+			for _, m := range msgs {
+				warm.Message(m)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			var starts atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				s := e.NewSession(netip.AddrPort{})
+				now := time.Now()
+				// Connections are not in step: each starts elsewhere in the names.
+				start := int(starts.Add(7919)) % names
+				for i := start; pb.Next(); i++ {
+					if (i-start)%100 == 0 {
+						s.Begin(now)
+					}
+					s.Message(msgs[i%names])
+					if (i-start)%100 == 99 {
+						s.End()
+					}
+				}
+				s.End()
+			})
 		})
 	}
 }

@@ -41,6 +41,7 @@ func (e *Exporter) remove(gone []*series) {
 			m.overflow = nil
 		} else {
 			delete(e.names, s.key)
+			e.table.Load().delete(s)
 			delete(m.owners, labelKey(s.labels))
 			m.live--
 			s.b.series = deleteSeries(s.b.series, s)

@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"regexp"
@@ -60,6 +61,9 @@ type Exporter struct {
 	// gen changes whenever series are removed or the mapping changes, so
 	// sessions know to drop their caches.
 	gen atomic.Uint64
+	// table finds series without the lock; seed hashes names for it.
+	table atomic.Pointer[nameTable]
+	seed  maphash.Seed
 
 	mu       sync.RWMutex
 	mapper   *mapping.Mapper
@@ -116,7 +120,9 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 		jobFams:      newJobFamilies(),
 		lastLogged:   map[string]time.Time{},
 		overflowDesc: prometheus.NewDesc(overflowFamily, overflowHelp, []string{"metric"}, nil),
+		seed:         maphash.MakeSeed(),
 	}
+	e.table.Store(newNameTable(minTableSlots))
 	if err := metrics.Register(e); err != nil {
 		return nil, fmt.Errorf("register user metrics: %w", err)
 	}

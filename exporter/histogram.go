@@ -3,27 +3,47 @@ package exporter
 import (
 	"math"
 	"sort"
-	"sync/atomic"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
 
-// histogram is a series' <name>_values: classic buckets kept here as plain
-// atomic counts, so a scrape can read them without building protobufs, and,
-// when the mapping asks for them, native buckets kept by a native-only
-// client_golang histogram (only protobuf scrapes read those).
+// histogram is a series' <name>_values: classic buckets and, when the
+// mapping keeps them, native (exponential) buckets, under one mutex. An
+// uncontended lock and a few plain increments cost less than the atomics and
+// sync.Map of client_golang's histogram, and every read (a scrape) sees
+// buckets, count and sum of the same observations.
 //
-// The count is the sum of the bucket counts, so buckets and count always
-// agree; the sum may lag a concurrent observation by that one value.
+// Native buckets follow client_golang's: schema from the factor, the same
+// bucket keys and zero threshold, and when there are more than maxBuckets
+// the resolution halves (schema - 1, down to -4). Unlike client_golang's,
+// it never resets itself after an hour, so its _count and _sum only ever
+// grow while the series lives.
 type histogram struct {
 	desc   *prometheus.Desc
 	labels []*dto.LabelPair
-	bounds []float64       // upper bounds, without +Inf
-	counts []atomic.Uint64 // per bucket, not cumulative; the last is +Inf
-	sum    atomic.Uint64   // float64 bits
-	native prometheus.Histogram
+	bounds []float64 // classic upper bounds, without +Inf
+
+	mu       sync.Mutex
+	counts   []uint64 // classic, per bucket (not cumulative); the last is +Inf
+	sum      float64
+	native   bool
+	schema   int32
+	max      int // native buckets allowed, 0 for no limit
+	zero     uint64
+	pos, neg map[int32]uint64 // native bucket key -> count
 }
+
+// nativeZeroThreshold is client_golang's DefNativeHistogramZeroThreshold:
+// values this close to 0 count in the zero bucket.
+const nativeZeroThreshold = 2.938735877055719e-39
+
+// Native schemas: 8 is the finest, -4 the coarsest.
+const (
+	maxNativeSchema = 8
+	minNativeSchema = -4
+)
 
 func newHistogram(desc *prometheus.Desc, labelValues []string, bounds []float64, nativeFactor float64, nativeMax uint32) *histogram {
 	if n := len(bounds); n > 0 && math.IsInf(bounds[n-1], +1) {
@@ -33,18 +53,20 @@ func newHistogram(desc *prometheus.Desc, labelValues []string, bounds []float64,
 		desc:   desc,
 		labels: prometheus.MakeLabelPairs(desc, labelValues),
 		bounds: bounds,
-		counts: make([]atomic.Uint64, len(bounds)+1),
+		counts: make([]uint64, len(bounds)+1),
 	}
 	if nativeFactor > 1 {
-		h.native = prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:                            "native",
-			Help:                            "native buckets",
-			NativeHistogramBucketFactor:     nativeFactor,
-			NativeHistogramMaxBucketNumber:  nativeMax,
-			NativeHistogramMinResetDuration: nativeHistogramMinReset,
-		})
+		h.native = true
+		h.schema = nativeSchema(nativeFactor)
+		h.max = int(nativeMax)
 	}
 	return h
+}
+
+// nativeSchema is the finest schema whose bucket factor is at most factor.
+func nativeSchema(factor float64) int32 {
+	floor := math.Floor(math.Log2(math.Log2(factor)))
+	return int32(max(minNativeSchema, min(maxNativeSchema, -floor)))
 }
 
 // observe adds one finite value.
@@ -52,7 +74,7 @@ func (h *histogram) observe(v float64) {
 	i := len(h.bounds)
 	if i > 0 && v <= h.bounds[i-1] {
 		// Few buckets: a linear scan beats a binary search's branches.
-		if i <= 16 {
+		if i <= 32 {
 			for j, b := range h.bounds {
 				if v <= b {
 					i = j
@@ -63,46 +85,171 @@ func (h *histogram) observe(v float64) {
 			i = sort.SearchFloat64s(h.bounds, v)
 		}
 	}
-	h.counts[i].Add(1)
-	addFloat(&h.sum, v)
-	if h.native != nil {
-		h.native.Observe(v)
+	h.mu.Lock()
+	h.counts[i]++
+	h.sum += v
+	if h.native {
+		h.observeNative(v)
+	}
+	h.mu.Unlock()
+}
+
+// observeNative adds v to its native bucket. Called with h.mu held.
+func (h *histogram) observeNative(v float64) {
+	var m *map[int32]uint64
+	switch {
+	case v > nativeZeroThreshold:
+		m = &h.pos
+	case v < -nativeZeroThreshold:
+		m = &h.neg
+	default:
+		h.zero++
+		return
+	}
+	if *m == nil {
+		*m = map[int32]uint64{}
+	}
+	key := nativeKey(math.Abs(v), h.schema)
+	n, ok := (*m)[key]
+	(*m)[key] = n + 1
+	if !ok && h.max > 0 && len(h.pos)+len(h.neg) > h.max && h.schema > minNativeSchema {
+		h.halve()
 	}
 }
 
-// read fills cumulative with the cumulative count of each bucket (the last is
-// +Inf, i.e. the count) and returns the sum.
+// nativeKey is the bucket of a positive finite value at a schema: bucket k
+// holds (base^(k-1), base^k] with base 2^(2^-schema).
+func nativeKey(v float64, schema int32) int32 {
+	frac, exp := math.Frexp(v)
+	if schema > 0 {
+		bounds := nativeBounds[schema]
+		return int32(sort.SearchFloat64s(bounds, frac) + (exp-1)*len(bounds))
+	}
+	key := exp
+	if frac == 0.5 {
+		key--
+	}
+	offset := (1 << -schema) - 1
+	return int32((key + offset) >> -schema)
+}
+
+// halve merges pairs of native buckets: schema - 1, bucket k into ceil(k/2).
+// Called with h.mu held.
+func (h *histogram) halve() {
+	h.schema--
+	for _, m := range []*map[int32]uint64{&h.pos, &h.neg} {
+		if len(*m) == 0 {
+			continue
+		}
+		merged := make(map[int32]uint64, len(*m)/2+1)
+		for k, n := range *m {
+			merged[(k+1)>>1] += n
+		}
+		*m = merged
+	}
+}
+
+// nativeBounds[s] are the bucket boundaries within one power of two at
+// schema s > 0, as fractions in [0.5, 1): 2^(i/2^s)/2. Every other one is
+// taken from the schema below so that merged buckets line up exactly.
+var nativeBounds = func() [maxNativeSchema + 1][]float64 {
+	var all [maxNativeSchema + 1][]float64
+	all[0] = []float64{0.5}
+	for s := 1; s <= maxNativeSchema; s++ {
+		n := 1 << s
+		factor := math.Exp2(math.Exp2(float64(-s)))
+		b := make([]float64, n)
+		b[0] = 0.5
+		for j := 1; j < n; j++ {
+			if j%2 == 0 {
+				b[j] = all[s-1][j/2]
+			} else {
+				b[j] = b[j-1] * factor
+			}
+		}
+		all[s] = b
+	}
+	return all
+}()
+
+// read fills cumulative with the cumulative count of each classic bucket
+// (the last is +Inf, i.e. the count) and returns the sum.
 func (h *histogram) read(cumulative []uint64) (sum float64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	var c uint64
-	for i := range h.counts {
-		c += h.counts[i].Load()
+	for i, n := range h.counts {
+		c += n
 		cumulative[i] = c
 	}
-	return math.Float64frombits(h.sum.Load())
+	return h.sum
 }
 
 // Desc implements prometheus.Metric.
 func (h *histogram) Desc() *prometheus.Desc { return h.desc }
 
-// Write implements prometheus.Metric: the classic buckets, and the native
-// ones when kept (with the native part's own count and sum, which cover the
-// same observations).
+// Write implements prometheus.Metric: classic buckets, and native ones
+// when kept.
 func (h *histogram) Write(out *dto.Metric) error {
 	cumulative := make([]uint64, len(h.counts))
-	sum := h.read(cumulative)
-	count := cumulative[len(cumulative)-1]
-	if h.native != nil {
-		if err := h.native.Write(out); err != nil {
-			return err
-		}
-	} else {
-		out.Histogram = &dto.Histogram{SampleCount: &count, SampleSum: &sum}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var c uint64
+	for i, n := range h.counts {
+		c += n
+		cumulative[i] = c
 	}
+	sum := h.sum
+	his := &dto.Histogram{SampleCount: &c, SampleSum: &sum, Bucket: make([]*dto.Bucket, len(h.bounds))}
+	for i := range h.bounds {
+		his.Bucket[i] = &dto.Bucket{CumulativeCount: &cumulative[i], UpperBound: &h.bounds[i]}
+	}
+	if h.native {
+		schema, threshold, zero := h.schema, float64(nativeZeroThreshold), h.zero
+		his.Schema, his.ZeroThreshold, his.ZeroCount = &schema, &threshold, &zero
+		his.PositiveSpan, his.PositiveDelta = nativeSpans(h.pos)
+		his.NegativeSpan, his.NegativeDelta = nativeSpans(h.neg)
+	}
+	out.Histogram = his
 	out.Label = h.labels
-	buckets := make([]*dto.Bucket, len(h.bounds))
-	for i, b := range h.bounds {
-		buckets[i] = &dto.Bucket{CumulativeCount: &cumulative[i], UpperBound: &b}
-	}
-	out.Histogram.Bucket = buckets
 	return nil
+}
+
+// nativeSpans encodes native buckets as protobuf spans and count deltas. A
+// gap of one or two empty buckets stays inside a span, as client_golang
+// does.
+func nativeSpans(m map[int32]uint64) ([]*dto.BucketSpan, []int64) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	keys := make([]int32, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	var (
+		spans  []*dto.BucketSpan
+		deltas []int64
+		prev   int64
+		next   int32
+	)
+	add := func(count int64) {
+		*spans[len(spans)-1].Length++
+		deltas = append(deltas, count-prev)
+		prev = count
+	}
+	for i, k := range keys {
+		gap := k - next
+		if i == 0 || gap > 2 {
+			offset, length := gap, uint32(0)
+			spans = append(spans, &dto.BucketSpan{Offset: &offset, Length: &length})
+		} else {
+			for range gap {
+				add(0)
+			}
+		}
+		add(int64(m[k]))
+		next = k + 1
+	}
+	return spans, deltas
 }

@@ -3,12 +3,14 @@ package exporter
 import (
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/rexporter/rexporter/mapping"
 )
@@ -100,4 +102,70 @@ func gatherHistogram(t *testing.T, g prometheus.Gatherer, name string) *dto.Hist
 	}
 	t.Fatalf("no family %s", name)
 	return nil
+}
+
+// TestHistogramMatchesClientGolang observes the same values into this
+// package's histogram and into client_golang's, and compares everything a
+// protobuf scrape gets: classic buckets, count, sum, and the native schema,
+// zero bucket, spans and deltas, also after the native resolution had to
+// halve (client_golang halves the same way within its first hour).
+func TestHistogramMatchesClientGolang(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	tests := map[string]struct {
+		values    []float64
+		factor    float64
+		maxNative uint32
+		halves    bool // the native resolution must have halved
+	}{
+		"poisson draws": {values: draws(200, func() float64 { return float64(rng.IntN(25)) }), factor: 1.1, maxNative: 160},
+		"both signs and zero": {values: []float64{-3, -0.5, 0, 0, 1e-40, -1e-40, 2, 7, 7, 1e6},
+			factor: 1.1, maxNative: 160},
+		"wide range halves the resolution": {values: draws(500, func() float64 {
+			return (rng.Float64() - 0.3) * math.Pow(10, float64(rng.IntN(30)-10))
+		}), factor: 1.1, maxNative: 20, halves: true},
+		"coarse factor": {values: draws(100, func() float64 { return rng.ExpFloat64() * 1000 }), factor: 4, maxNative: 160},
+		"fine factor":   {values: draws(100, func() float64 { return rng.NormFloat64() }), factor: 1.01, maxNative: 0},
+	}
+	bounds := mapping.DefaultBuckets
+	desc := prometheus.NewDesc("x_values", "help", nil, nil)
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ours := newHistogram(desc, nil, bounds, tc.factor, tc.maxNative)
+			theirs := prometheus.NewHistogram(prometheus.HistogramOpts{
+				Name: "x_values", Help: "help", Buckets: bounds,
+				NativeHistogramBucketFactor:     tc.factor,
+				NativeHistogramMaxBucketNumber:  tc.maxNative,
+				NativeHistogramMinResetDuration: nativeHistogramMinReset,
+			})
+			for _, v := range tc.values {
+				ours.observe(v)
+				theirs.Observe(v)
+			}
+			var got, want dto.Metric
+			if err := ours.Write(&got); err != nil {
+				t.Fatal(err)
+			}
+			if err := theirs.Write(&want); err != nil {
+				t.Fatal(err)
+			}
+			want.Histogram.CreatedTimestamp = nil
+			if halved := got.Histogram.GetSchema() < nativeSchema(tc.factor); halved != tc.halves {
+				t.Errorf("schema %d from factor %v: halved = %v, want %v", got.Histogram.GetSchema(), tc.factor, halved, tc.halves)
+			}
+			if math.Abs(got.Histogram.GetSampleSum()-want.Histogram.GetSampleSum()) < 1e-6*math.Abs(want.Histogram.GetSampleSum()) {
+				got.Histogram.SampleSum = want.Histogram.SampleSum // summed in another order
+			}
+			if !proto.Equal(got.Histogram, want.Histogram) {
+				t.Errorf("histograms differ:\nours:   %v\ntheirs: %v", got.Histogram, want.Histogram)
+			}
+		})
+	}
+}
+
+func draws(n int, f func() float64) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = f()
+	}
+	return v
 }

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"hash/maphash"
 	"slices"
 
 	"github.com/rexporter/rexporter/parser"
@@ -62,6 +63,8 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 	}
 
 	s = newSeries(m, b, j, key, labels, seriesJob != "")
+	s.hash = nameHash(e.seed, maphash.String(e.seed, seriesJob), raw)
+	e.table.Store(e.table.Load().insert(s))
 	e.names[key] = s
 	e.list = append(e.list, s)
 	m.live++

@@ -20,7 +20,8 @@ type series struct {
 	m      *metric
 	b      *binding // the R name that created it (nil for an overflow series)
 	job    *job     // the job it belongs to (nil for an overflow series)
-	key    string   // Exporter.names key
+	key    string   // Exporter.names key: seriesKey(r_job, raw R name)
+	hash   uint64   // for the name table
 	labels []string // label values in the order of the descs' label names
 	d      *descs
 
@@ -141,6 +142,16 @@ func (s *series) observeState(text []byte) (folded bool) {
 	s.states = append(s.states, otherState)
 	s.current = len(s.states) - 1
 	return true
+}
+
+// isOverflow reports whether this is a metric's overflow series.
+func (s *series) isOverflow() bool { return s.b == nil }
+
+// isName reports whether the series is the one of raw from the job whose
+// r_job value is job, without building its key.
+func (s *series) isName(job string, raw []byte) bool {
+	k := s.key
+	return len(k) == len(job)+1+len(raw) && k[len(job)] == 0 && k[:len(job)] == job && k[len(job)+1:] == string(raw)
 }
 
 // ratio is the share of a progress' steps done, NaN while it has no steps.

@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"hash/maphash"
 	"log/slog"
 	"net/netip"
 	"time"
@@ -9,12 +10,13 @@ import (
 	"github.com/rexporter/rexporter/parser"
 )
 
-// sessionCacheSize bounds a session's private name cache; a client that sends
-// more distinct names than this just goes back to the shared map more often.
-const sessionCacheSize = 4096
+// slowCacheSize bounds a session's cache of names that the name table does
+// not hold (refused names, names folded into an overflow series); a client
+// that sends more such names just resolves them under the lock more often.
+const slowCacheSize = 1024
 
-// cached is what a session remembers about a raw name: its series, or why it
-// has none.
+// cached is what a session remembers about a raw name that has no series of
+// its own: the overflow series it folds into, or why it has none.
 type cached struct {
 	series *series
 	reason string
@@ -37,32 +39,84 @@ type Session struct {
 	// message: a connection that never says anything is not a job.
 	job *job
 	// seriesJob is the r_job label of the connection's values, "" while
-	// it is unnamed.
+	// it is unnamed; jobHash is its hash for the name table.
 	seriesJob string
+	jobHash   uint64
 	bye       bool
-	// cache maps raw names to series of this session's job; it is cleared
-	// when the job changes, and when the exporter's generation does (series
-	// removed, mapping reloaded).
+	// cache maps raw names that the name table does not hold to their
+	// overflow series or refusal; it is cleared when the job changes, and
+	// when the exporter's generation does (series removed, mapping reloaded).
 	cache map[string]cached
 	gen   uint64
+
+	// The batch: the receive time of the messages between Begin and End,
+	// and how many were applied, published to the counters in flushCounts.
+	inBatch bool
+	now     time.Time
+	nowNano int64
+	applied uint64
 }
 
 // NewSession starts a session for a client connection.
 func (e *Exporter) NewSession(remote netip.AddrPort) *Session {
 	return &Session{
-		e:      e,
-		remote: remote,
-		msg:    parser.Message{Fields: make([]parser.Field, 0, 8)},
-		cache:  map[string]cached{},
-		start:  e.now(),
+		e:       e,
+		remote:  remote,
+		msg:     parser.Message{Fields: make([]parser.Field, 0, 8)},
+		cache:   map[string]cached{},
+		start:   e.now(),
+		jobHash: maphash.String(e.seed, ""),
 	}
 }
 
+// Begin starts a batch of messages received at now (ingest.Session). The
+// per-message bookkeeping (messages applied, last message times) is kept
+// in the session and published by End, so that connections do not contend
+// on shared counters for every message.
+func (s *Session) Begin(now time.Time) {
+	s.inBatch = true
+	s.now = now
+	s.nowNano = now.UnixNano()
+}
+
+// End publishes the batch's bookkeeping (ingest.Session).
+func (s *Session) End() {
+	s.flushCounts()
+	s.inBatch = false
+}
+
+// flushCounts adds the messages applied since the last flush to the
+// counters of the exporter and of the session's job.
+func (s *Session) flushCounts() {
+	if s.applied == 0 {
+		return
+	}
+	e := s.e
+	e.self.messages.Add(float64(s.applied))
+	e.self.lastMessage.Set(unixSeconds(s.now))
+	if s.job != nil {
+		s.job.messages.Add(s.applied)
+		s.job.lastMessage.Store(s.nowNano)
+	}
+	s.applied = 0
+}
+
 // Message parses one message and applies it before returning, so that it is
-// visible on the very next scrape. A bad message is counted and dropped; it
-// never ends the connection (an R client dies of SIGPIPE when the server
-// closes its socket).
+// visible on the very next scrape (its counts are, once the batch ends). A
+// bad message is counted and dropped; it never ends the connection (an R
+// client dies of SIGPIPE when the server closes its socket). Outside a
+// batch, a message is a batch of its own, received now.
 func (s *Session) Message(msg []byte) {
+	if !s.inBatch {
+		s.Begin(s.e.now())
+		s.message(msg)
+		s.End()
+		return
+	}
+	s.message(msg)
+}
+
+func (s *Session) message(msg []byte) {
 	e := s.e
 	if e.opts.Echo != nil {
 		e.echo(msg)
@@ -74,7 +128,7 @@ func (s *Session) Message(msg []byte) {
 		}
 		return
 	}
-	now := e.now()
+	now := s.now
 	switch s.msg.Kind {
 	case parser.KindJob:
 		s.name(parser.DisplayName(s.msg.Job), now)
@@ -83,18 +137,13 @@ func (s *Session) Message(msg []byte) {
 		s.ensureJob(now)
 	default:
 		s.ensureJob(now)
-		s.apply(now)
+		s.apply()
 	}
-	if s.job != nil {
-		s.job.messages.Add(1)
-		s.job.lastMessage.Store(now.UnixNano())
-	}
-	e.self.messages.Inc()
-	e.self.lastMessage.Set(unixSeconds(now))
+	s.applied++
 }
 
 // apply updates the series of every field of a values message.
-func (s *Session) apply(now time.Time) {
+func (s *Session) apply() {
 	e := s.e
 	if g := e.gen.Load(); g != s.gen {
 		clear(s.cache)
@@ -122,8 +171,12 @@ func (s *Session) apply(now time.Time) {
 			e.self.rejectedValues[reason].Inc()
 			continue
 		}
-		ser.updated.Store(now.UnixNano())
-		if ser == ser.m.overflow {
+		// Messages of one read share their time: skip the store (a write
+		// to a line other connections read) when it would change nothing.
+		if ser.updated.Load() != s.nowNano {
+			ser.updated.Store(s.nowNano)
+		}
+		if ser.isOverflow() {
 			ser.m.folded.Add(1)
 		}
 	}
@@ -195,32 +248,43 @@ func (s *Session) name(name string, now time.Time) {
 		e.detach(s.job, true, now)
 	}
 	e.mu.Unlock()
+	// The messages so far count for the old job.
+	s.flushCounts()
 	s.job = j
 	s.seriesJob = name
 	if name == unnamedJob {
 		s.seriesJob = ""
 	}
+	s.jobHash = maphash.String(e.seed, s.seriesJob)
 	clear(s.cache)
 }
 
-// lookup finds the series for a field through the session's cache, and
+// lookup finds the series for a field: in the shared name table, or else
+// through the session's cache of names without a series of their own. It
 // counts a refusal every time a refused name is used.
 func (s *Session) lookup(f *parser.Field) *series {
+	e := s.e
+	if ser := e.table.Load().find(nameHash(e.seed, s.jobHash, f.Name), s.seriesJob, f.Name); ser != nil {
+		return ser
+	}
 	c, ok := s.cache[string(f.Name)]
 	if !ok {
-		c.series, c.reason = s.e.resolve(s.job, s.seriesJob, f.Name, f)
+		c.series, c.reason = e.resolve(s.job, s.seriesJob, f.Name, f)
 		if valueRefusal(c.reason) {
 			// The name is fine, only this value is not: do not remember.
-			s.e.self.rejectedValues[c.reason].Inc()
+			e.self.rejectedValues[c.reason].Inc()
 			return nil
 		}
-		if len(s.cache) >= sessionCacheSize {
+		if c.series != nil && !c.series.isOverflow() {
+			return c.series // a new series: the name table has it now
+		}
+		if len(s.cache) >= slowCacheSize {
 			clear(s.cache)
 		}
 		s.cache[string(f.Name)] = c
 	}
 	if c.series == nil {
-		s.e.self.rejected[c.reason].Inc()
+		e.self.rejected[c.reason].Inc()
 	}
 	return c.series
 }
@@ -236,6 +300,7 @@ func (s *Session) Oversized(dropped int) {
 // Close ends the session when its connection ends. The job finished cleanly
 // if the connection said "bye" before; otherwise it vanished.
 func (s *Session) Close(err error) {
+	s.flushCounts()
 	e := s.e
 	now := e.now()
 	if s.job != nil {

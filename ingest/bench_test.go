@@ -19,6 +19,8 @@ type countSink struct {
 func (s *countSink) NewSession(netip.AddrPort) Session { return s }
 func (s *countSink) Message(m []byte)                  { s.msgs.Add(1); s.bytes.Add(int64(len(m))) }
 func (s *countSink) Oversized(int)                     {}
+func (s *countSink) Begin(time.Time)                   {}
+func (s *countSink) End()                              {}
 func (s *countSink) Close(error)                       { s.closed <- struct{}{} }
 
 // BenchmarkServerLoopback measures messages per second end to end: a client

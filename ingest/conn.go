@@ -57,6 +57,17 @@ func (c *conn) Oversized(dropped int) {
 	c.sess.Oversized(dropped)
 }
 
+// flush ends a pending tail as a message (quiet gap, end of connection).
+func (c *conn) flush() {
+	if !c.framer.Pending() {
+		return
+	}
+	c.sess.Begin(c.srv.now())
+	c.framer.Flush(c)
+	c.sess.End()
+	c.account(0)
+}
+
 // account adds the counts of one read (n bytes) and what it framed to the
 // self-metrics.
 func (c *conn) account(n int) {
@@ -126,7 +137,10 @@ func (c *conn) serve() {
 	for {
 		n, err := c.nc.Read(buf)
 		if n > 0 {
+			now := s.now()
+			c.sess.Begin(now)
 			c.framer.Feed(buf[:n], c)
+			c.sess.End()
 			c.account(n)
 			// Quiet gap: R's write.socket sends no terminator, so a message's
 			// end is normally only seen when the next one arrives, which may
@@ -136,7 +150,7 @@ func (c *conn) serve() {
 			if gap > 0 {
 				switch pending := c.framer.Pending(); {
 				case pending:
-					c.lastData = s.now()
+					c.lastData = now
 					if !c.quietArmed {
 						c.quietArmed = true
 						c.setDeadline(c.lastData.Add(gap))
@@ -176,8 +190,7 @@ func (c *conn) serve() {
 			if waiting, _ := dataWaiting(c.nc); waiting {
 				continue // the next read re-arms the quiet gap
 			}
-			c.framer.Flush(c)
-			c.account(0)
+			c.flush()
 			continue
 		}
 		switch {
@@ -191,8 +204,7 @@ func (c *conn) serve() {
 		}
 		break
 	}
-	c.framer.Flush(c)
-	c.account(0)
+	c.flush()
 	c.sess.Close(closeErr)
 	c.nc.Close()
 	if closeErr != nil {

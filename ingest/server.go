@@ -24,8 +24,17 @@ type Sink interface {
 // must be fast: while they run, the connection is not read, and an R client
 // whose data is not read blocks in write.socket.
 type Session interface {
+	// Begin comes before the messages framed from one read (or cut by the
+	// quiet gap, or at the end) with the time the read returned: they were
+	// received together and share that receive time. A session may keep
+	// its bookkeeping for the batch and publish it in End, which follows
+	// them; nothing else is called in between.
+	Begin(now time.Time)
+	// End closes the batch that Begin opened.
+	End()
 	// Message receives one complete message without its terminator. The
-	// slice is only valid during the call.
+	// slice is only valid during the call. It is always between Begin and
+	// End.
 	Message(msg []byte)
 	// Oversized notes a message longer than Config.MaxMessageBytes, which
 	// was discarded; dropped is its length.

@@ -32,6 +32,7 @@ type recSink struct {
 type recSession struct {
 	sink      *recSink
 	remote    netip.AddrPort
+	inBatch   bool // between Begin and End; only the connection's goroutine touches it
 	msgs      []string
 	oversized []int
 	closed    bool
@@ -57,7 +58,26 @@ func (s *recSink) NewSession(remote netip.AddrPort) Session {
 	return r
 }
 
+// Begin and End check the batch contract: no nesting, and every Message
+// and Oversized inside a batch.
+func (r *recSession) Begin(now time.Time) {
+	if r.inBatch || now.IsZero() {
+		panic("Begin inside a batch, or without a time")
+	}
+	r.inBatch = true
+}
+
+func (r *recSession) End() {
+	if !r.inBatch {
+		panic("End outside a batch")
+	}
+	r.inBatch = false
+}
+
 func (r *recSession) Message(msg []byte) {
+	if !r.inBatch {
+		panic("Message outside a batch")
+	}
 	if r.sink.block != nil {
 		select {
 		case r.sink.blocked <- struct{}{}:
@@ -71,12 +91,18 @@ func (r *recSession) Message(msg []byte) {
 }
 
 func (r *recSession) Oversized(dropped int) {
+	if !r.inBatch {
+		panic("Oversized outside a batch")
+	}
 	r.sink.mu.Lock()
 	defer r.sink.mu.Unlock()
 	r.oversized = append(r.oversized, dropped)
 }
 
 func (r *recSession) Close(err error) {
+	if r.inBatch {
+		panic("Close inside a batch")
+	}
 	r.sink.mu.Lock()
 	defer r.sink.mu.Unlock()
 	if r.closed {
