@@ -177,6 +177,7 @@ func hostileCases() map[string]hostile {
 			flags:    []string{"--max-connections", strconv.Itoa(idleConns + 100)},
 			boundMiB: 200,
 			attack: func(t *testing.T, p *exporterProc) load {
+				requireFiles(t, idleConns+1000)
 				pool := &connPool{}
 				t.Cleanup(pool.closeAll)
 				if err := pool.dialMany(p.ingest, idleConns); err != nil {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,6 +58,24 @@ func (p *exporterProc) memory(t *testing.T) (rss, peak int64) {
 		t.Fatalf("/proc/%d/status has no VmRSS or VmHWM", p.cmd.Process.Pid)
 	}
 	return rss, peak
+}
+
+// requireFiles skips the test when this process may not open n files
+// (Go raises the soft limit to the hard one at start; the exporter inherits
+// the same limits), except in CI, where it must fail rather than pass
+// silently.
+func requireFiles(t *testing.T, n uint64) {
+	t.Helper()
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Cur < n {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("ulimit -n is %d, this test needs %d", lim.Cur, n)
+		}
+		t.Skipf("ulimit -n is %d, this test needs %d", lim.Cur, n)
+	}
 }
 
 // goodClient is a well-behaved R client that keeps sending newline-ended
