@@ -27,6 +27,9 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(killedClientEnv) != "" {
+		os.Exit(killedClient()) // the test binary as a client process
+	}
 	dir, err := os.MkdirTemp("", "rexporter-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

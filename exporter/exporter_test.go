@@ -118,3 +118,36 @@ func TestBaseName(t *testing.T) {
 		})
 	}
 }
+
+// TestSeriesGaugeCountsOverflowSeries fills --max-series with one name from
+// two jobs, so that a third job's values fold into the overflow series:
+// rexporter_series must count every series exposed, the overflow series
+// included, even when no other series is created after it.
+func TestSeriesGaugeCountsOverflowSeries(t *testing.T) {
+	user := prometheus.NewRegistry()
+	e, err := New(Options{MaxSeries: 2}, user, prometheus.NewRegistry(), slog.New(slog.DiscardHandler), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, job := range []string{"a", "b", "c"} {
+		s := e.NewSession(netip.AddrPort{})
+		s.Message([]byte("job: " + job))
+		s.Message([]byte("x: 1"))
+	}
+	mfs, err := user.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exposed := 0
+	for _, mf := range mfs {
+		if mf.GetName() == "x" {
+			exposed = len(mf.GetMetric())
+		}
+	}
+	if exposed != 3 {
+		t.Fatalf("x has %d series, want 2 and the overflow series", exposed)
+	}
+	if got := testutil.ToFloat64(e.self.series); got != float64(exposed) {
+		t.Errorf("rexporter_series = %v, want %d (the series exposed)", got, exposed)
+	}
+}

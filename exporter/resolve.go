@@ -125,6 +125,8 @@ func (e *Exporter) overflowOf(m *metric) *series {
 		}
 		m.overflow = newSeries(m, nil, nil, "", labels, true)
 		e.list = append(e.list, m.overflow)
+		// It is exposed and counts towards --max-series like any other.
+		e.self.series.Set(float64(len(e.list)))
 	}
 	return m.overflow
 }
