@@ -12,15 +12,15 @@ import (
 // baseline). Durations are in seconds, sizes in bytes; a figure that was not
 // measured is 0 (latencies: LatencyProbes is 0).
 type Measurement struct {
-	Sent          int64   `json:"sent"`           // messages written
-	Counted       int64   `json:"counted"`        // rexporter_messages_total grew by this much
-	ParseErrors   int64   `json:"parse_errors"`   // rexporter_parse_errors_total grew by this much
-	Seconds       float64 `json:"seconds"`        // first write → /metrics counted every message
-	SendSeconds   float64 `json:"send_seconds"`   // first write → last write returned
-	Rate          float64 `json:"rate"`           // Sent / Seconds, messages/s
-	Polls         int     `json:"polls"`          // scrapes while waiting for the counter
-	CPUSeconds    float64 `json:"cpu_seconds"`    // the endpoint's CPU over Seconds, minus the polls' estimated cost
-	CPURaw        float64 `json:"cpu_raw"`        // the same, polls included
+	Sent          int64   `json:"sent"`         // messages written
+	Counted       int64   `json:"counted"`      // rexporter_messages_total grew by this much
+	ParseErrors   int64   `json:"parse_errors"` // rexporter_parse_errors_total grew by this much
+	Seconds       float64 `json:"seconds"`      // first write → /metrics counted every message
+	SendSeconds   float64 `json:"send_seconds"` // first write → last write returned
+	Rate          float64 `json:"rate"`         // Sent / Seconds, messages/s
+	Polls         int     `json:"polls"`        // scrapes while waiting for the counter
+	CPUSeconds    float64 `json:"cpu_seconds"`  // the endpoint's CPU over Seconds, minus the polls' estimated cost
+	CPURaw        float64 `json:"cpu_raw"`      // the same, polls included
 	CPUPerMillion float64 `json:"cpu_per_million"`
 	SenderCPU     float64 `json:"sender_cpu"` // this tool's own CPU over the load (the sender)
 	PeakRSS       int64   `json:"peak_rss"`   // VmHWM after the load and the scrapes
