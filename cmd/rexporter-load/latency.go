@@ -36,13 +36,16 @@ type probes struct {
 }
 
 // quantile is the smallest grid delay (plus the offset) at which, for it
-// and every longer delay, at least q of the probes were counted: the q-th
-// quantile of the latency at the grid's resolution. Beyond the grid it is
-// the q-th percentile of the upper bounds.
+// and every longer delay tried, at least q of the probes were counted: the
+// q-th quantile of the latency at the grid's resolution. Beyond the grid it
+// is the q-th percentile of the upper bounds.
 func (p probes) quantile(q float64) float64 {
 	best := -1
 	for g := len(p.tries) - 1; g >= 0; g-- {
-		if p.tries[g] == 0 || float64(p.hits[g]) < q*float64(p.tries[g]) {
+		if p.tries[g] == 0 {
+			continue
+		}
+		if float64(p.hits[g]) < q*float64(p.tries[g]) {
 			break
 		}
 		best = g

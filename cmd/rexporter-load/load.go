@@ -62,7 +62,7 @@ func sendLoad(ctx context.Context, p *Payload, plan loadPlan) (loadResult, error
 	for i, c := range conns {
 		wg.Go(func() {
 			<-start
-			sent[i], errs[i] = sendConn(c, p, plan, int64(i), t0, &stop)
+			sent[i], errs[i] = sendConn(ctx.Done(), c, p, plan, int64(i), t0, &stop)
 			ends[i] = time.Now()
 			_ = c.Close()
 		})
@@ -85,8 +85,8 @@ func sendLoad(ctx context.Context, p *Payload, plan loadPlan) (loadResult, error
 
 // sendConn sends connection i's writes: i, i+conns, i+2·conns, … of the
 // plan, paced by the rate limit, until they are done, the duration is over
-// or stop is set. It returns the messages written.
-func sendConn(c net.Conn, p *Payload, plan loadPlan, i int64, first time.Time, stop *atomic.Bool) (int64, error) {
+// or stop is set (done closes then too). It returns the messages written.
+func sendConn(done <-chan struct{}, c net.Conn, p *Payload, plan loadPlan, i int64, first time.Time, stop *atomic.Bool) (int64, error) {
 	stopAt := first.Add(plan.duration)
 	if err := c.SetWriteDeadline(stopAt.Add(plan.grace)); err != nil {
 		return 0, err
@@ -103,7 +103,11 @@ func sendConn(c net.Conn, p *Payload, plan loadPlan, i int64, first time.Time, s
 				break
 			}
 			if wait := due.Sub(now); wait > 0 {
-				time.Sleep(wait) // at most until stopAt
+				select { // at most until stopAt
+				case <-done:
+					return sent, nil
+				case <-time.After(wait):
+				}
 			}
 		}
 		b, k := p.Write(w, plan.total)
