@@ -67,7 +67,7 @@ func runTool(t *testing.T, args ...string) report {
 
 func TestAgainstTheRealExporter(t *testing.T) {
 	tests := map[string][]string{
-		"batched, newline, 10 names": {"--names", "10", "--per-write", "100"},
+		"batched, newline, 10 names":                    {"--names", "10", "--per-write", "100"},
 		"R's pattern: one unterminated message a write": {"--per-write", "1", "--no-newline", "--quiet-gap", "5ms"},
 	}
 	for name, args := range tests {
