@@ -46,13 +46,14 @@ type RunCmd struct {
 	Rate        float64       `default:"0" help:"Messages per second in all (0: as fast as possible)."`
 	Runs        int           `default:"1" help:"Repeat the measurement and report the median and the min–max spread."`
 	Baseline    bool          `help:"Also measure a bare TCP line counter (a separate process) under the identical load in every run, and give every figure's ratio to it."`
-	Latency     int           `default:"0" placeholder:"N" help:"Also send N single messages one at a time and time each until /metrics counts it (median, p90)."`
+	Latency     int           `default:"0" placeholder:"N" help:"Also send N single messages one at a time; each is scraped once after a delay from a 0–50 ms grid (plus the quiet gap when unterminated), giving the median and p90 time until /metrics counts a message. 380 gives 20 probes per delay."`
 	QuietGap    time.Duration `name:"quiet-gap" default:"20ms" help:"The exporter's --quiet-gap (passed on with --exporter): an unterminated message's latency includes it."`
 	Scrapes     int           `default:"5" help:"Full scrapes of /metrics (text and OpenMetrics each) timed after the load."`
 	WaitTimeout time.Duration `name:"wait-timeout" default:"120s" help:"After the last write, give up if /metrics has not counted every message within this long."`
 	Poll        time.Duration `default:"1ms" help:"Shortest pause between two polls of /metrics while waiting for the counter."`
 	Format      string        `default:"text" enum:"text,json,markdown" help:"Report as ${enum} (markdown: one table row for BENCHMARKS.md)."`
 	Label       string        `help:"First cell of the markdown row (default: a description of the load)."`
+	JSONOut     string        `name:"json-out" placeholder:"FILE" help:"Also write the full JSON report (every run) to this file."`
 }
 
 // Validate implements kong's cross-field checks.

@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -80,19 +82,34 @@ func measured(v float64) float64 {
 	return v
 }
 
-// writeReport prints the runs in the chosen format.
+// writeJSON writes the full report: the options, every run and the summary.
+func writeJSON(w io.Writer, c *RunCmd, runs []RunResult, s summary) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Load    string      `json:"load"`
+		Options *RunCmd     `json:"options"`
+		Runs    []RunResult `json:"runs"`
+		Summary summary     `json:"summary"`
+	}{describe(c), c, runs, s})
+}
+
+// writeReport prints the runs in the chosen format, and the JSON report to
+// --json-out.
 func writeReport(w io.Writer, c *RunCmd, runs []RunResult) error {
 	s := summarize(runs)
+	if c.JSONOut != "" {
+		f, err := os.Create(c.JSONOut)
+		if err != nil {
+			return err
+		}
+		if err := errors.Join(writeJSON(f, c, runs, s), f.Close()); err != nil {
+			return fmt.Errorf("--json-out: %w", err)
+		}
+	}
 	switch c.Format {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Load    string      `json:"load"`
-			Options *RunCmd     `json:"options"`
-			Runs    []RunResult `json:"runs"`
-			Summary summary     `json:"summary"`
-		}{describe(c), c, runs, s})
+		return writeJSON(w, c, runs, s)
 	case "markdown":
 		_, err := fmt.Fprintln(w, markdownRow(c, s))
 		return err

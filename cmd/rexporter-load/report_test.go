@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -88,7 +90,7 @@ func TestWriteReport(t *testing.T) {
 		t.Errorf("runs or summary: %s", out.String())
 	}
 
-	c.Format = "text"
+	c.Format, c.JSONOut = "text", filepath.Join(t.TempDir(), "report.json")
 	out.Reset()
 	if err := writeReport(&out, c, threeRuns()); err != nil {
 		t.Fatal(err)
@@ -97,6 +99,9 @@ func TestWriteReport(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, out.String())
 		}
+	}
+	if b, err := os.ReadFile(c.JSONOut); err != nil || !json.Valid(b) || !bytes.Contains(b, []byte(`"runs"`)) {
+		t.Errorf("--json-out: %v\n%s", err, b)
 	}
 }
 
