@@ -71,8 +71,8 @@ func measure(ctx context.Context, c *RunCmd, p *Payload, ep *endpoint, logger *s
 	}
 	if c.Latency > 0 {
 		offset := time.Duration(0)
-		if !c.Newline && ep.name == "exporter" {
-			offset = c.QuietGap // the bare counter has no quiet gap
+		if !c.Newline {
+			offset = ep.quietGap
 		}
 		pr, err := measureLatency(ctx, c.Latency, offset, p, ep, sc)
 		if err != nil {

@@ -21,30 +21,35 @@ const (
 // endpoint is what is measured: an ingest address, a /metrics URL and, when
 // known, a process id. cmd is set when the tool started the process.
 type endpoint struct {
-	name    string
-	ingest  string
-	metrics string
-	pid     int
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	stderr  *tailBuffer
+	name     string
+	ingest   string
+	metrics  string
+	pid      int
+	quietGap time.Duration // how long it waits before completing an unterminated message
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	stderr   *tailBuffer
 }
 
 // attach describes a running exporter (--target, --metrics-url, --pid).
 func attach(c *RunCmd) *endpoint {
-	return &endpoint{name: "exporter", ingest: c.Target, metrics: c.MetricsURL, pid: c.PID}
+	return &endpoint{name: "exporter", ingest: c.Target, metrics: c.MetricsURL, pid: c.PID, quietGap: c.QuietGap}
 }
 
 // startExporter starts --exporter on two free loopback ports with
 // --quiet-gap and the extra arguments, and waits until it is ready.
 func startExporter(ctx context.Context, c *RunCmd) (*endpoint, error) {
-	return startProcess(ctx, "exporter", c.Exporter, func(ingest, web string) []string {
+	ep, err := startProcess(ctx, "exporter", c.Exporter, func(ingest, web string) []string {
 		return append([]string{"--listen", ingest, "--metrics", web, "--quiet-gap", c.QuietGap.String()}, c.ExporterArgs...)
 	})
+	if ep != nil {
+		ep.quietGap = c.QuietGap
+	}
+	return ep, err
 }
 
 // startBaseline starts this binary's baseline-server, counting newlines or
-// record starts.
+// record starts; it has no quiet gap.
 func startBaseline(ctx context.Context, self string, newline bool) (*endpoint, error) {
 	count := "newline"
 	if !newline {
