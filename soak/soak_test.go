@@ -101,7 +101,7 @@ type rig struct {
 	serveErr chan error
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	logger := slog.New(slog.DiscardHandler)
 	user, self := prometheus.NewRegistry(), prometheus.NewRegistry()
@@ -121,7 +121,7 @@ func newRig(t *testing.T) *rig {
 }
 
 // shutdown stops the server within a deadline and waits for Serve.
-func (r *rig) shutdown(t *testing.T) {
+func (r *rig) shutdown(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
@@ -141,7 +141,7 @@ func (r *rig) shutdown(t *testing.T) {
 
 // sums gathers g and adds up the samples (counters, gauges, untyped) of each
 // family, by family name; an absent family reads as 0.
-func sums(t *testing.T, g prometheus.Gatherer) map[string]float64 {
+func sums(t testing.TB, g prometheus.Gatherer) map[string]float64 {
 	t.Helper()
 	mfs, err := g.Gather()
 	if err != nil {
@@ -157,7 +157,7 @@ func sums(t *testing.T, g prometheus.Gatherer) map[string]float64 {
 }
 
 // sum is one family's entry of sums.
-func sum(t *testing.T, g prometheus.Gatherer, name string) float64 {
+func sum(t testing.TB, g prometheus.Gatherer, name string) float64 {
 	t.Helper()
 	return sums(t, g)[name]
 }
@@ -175,7 +175,7 @@ func value(m *dto.Metric) float64 {
 }
 
 // waitFor polls cond until it holds or ctx ends.
-func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
+func waitFor(ctx context.Context, t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"strconv"
+)
+
+// values are the numbers the messages carry, as R prints them, spread over
+// several decades so that many histogram buckets are hit. All are finite, so
+// every message updates the gauge, the counter and the histogram.
+var values = [...]string{
+	"11", "7", "0.25", "1e+05", "3.14159265358979", "42", "0.001", "1234.5",
+	"9", "12", "2.5e-04", "880", "13", "0.5", "65536", "10",
+}
+
+// stamp is the blog's timestamp prefix; the framer splits glued messages at
+// each "[date".
+const stamp = "[2026-11-25 17:06:16] - "
+
+// Payload is a pre-built ring of messages, so that sending costs one write
+// call per --per-write messages and nothing else. Message j of the ring is
+// "[2026-11-25 17:06:16] - Random Poisson <j mod names>: <value>", and global
+// message g of a load is ring message g mod the ring's length; the first
+// `names` messages therefore carry every name once.
+type Payload struct {
+	buf      []byte
+	ends     []int // ends[j] is the offset just past ring message j
+	names    int
+	perWrite int
+}
+
+// BuildPayload builds the ring for names distinct names, perWrite messages
+// per write, with or without a newline after each message. Its length is a
+// multiple of perWrite (so no write wraps around) and holds every name with
+// each of the values.
+func BuildPayload(names, perWrite int, newline bool) *Payload {
+	n := names * len(values)
+	n = (n + perWrite - 1) / perWrite * perWrite
+	p := &Payload{ends: make([]int, n), names: names, perWrite: perWrite}
+	buf := make([]byte, 0, n*(len(stamp)+32))
+	for j := range n {
+		buf = append(buf, stamp...)
+		buf = append(buf, "Random Poisson "...)
+		buf = strconv.AppendInt(buf, int64(j%names), 10)
+		buf = append(buf, ": "...)
+		buf = append(buf, values[(j/names)%len(values)]...)
+		if newline {
+			buf = append(buf, '\n')
+		}
+		p.ends[j] = len(buf)
+	}
+	p.buf = buf
+	return p
+}
+
+// Len is the number of messages in the ring.
+func (p *Payload) Len() int { return len(p.ends) }
+
+// Message returns ring message j (modulo the ring's length).
+func (p *Payload) Message(j int) []byte {
+	j %= len(p.ends)
+	return p.buf[p.start(j):p.ends[j]]
+}
+
+func (p *Payload) start(j int) int {
+	if j == 0 {
+		return 0
+	}
+	return p.ends[j-1]
+}
+
+// Writes is the number of writes a load of total messages takes.
+func (p *Payload) Writes(total int64) int64 {
+	return (total + int64(p.perWrite) - 1) / int64(p.perWrite)
+}
+
+// Write returns the bytes of write w of a load of total messages, global
+// messages w×perWrite up to the next perWrite or total, and their count.
+// Connection i of c sends writes i, i+c, i+2c, …, so together the
+// connections send exactly messages 0 … total-1.
+func (p *Payload) Write(w, total int64) ([]byte, int) {
+	first := w * int64(p.perWrite)
+	k := int(min(int64(p.perWrite), total-first))
+	if k <= 0 {
+		return nil, 0
+	}
+	j := int(first % int64(len(p.ends)))
+	return p.buf[p.start(j):p.ends[j+k-1]], k
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var messageRE = regexp.MustCompile(`^\[2026-11-25 17:06:16\] - Random Poisson (\d+): ([0-9.e+-]+)$`)
+
+func TestPayloadSendsExactlyTheRequestedMessagesAndNames(t *testing.T) {
+	tests := map[string]struct {
+		names, perWrite, conns int
+		total                  int64
+		newline                bool
+	}{
+		"one name, batched":                       {names: 1, perWrite: 100, conns: 64, total: 20_000, newline: true},
+		"10,000 names over 64 connections":        {names: 10_000, perWrite: 100, conns: 64, total: 25_000, newline: true},
+		"fewer messages than names":               {names: 10_000, perWrite: 100, conns: 64, total: 2_345, newline: true},
+		"R's pattern: one message a write, glued": {names: 1, perWrite: 1, conns: 64, total: 5_000},
+		"odd sizes, glued":                        {names: 7, perWrite: 3, conns: 5, total: 1_001},
+		"more connections than writes":            {names: 3, perWrite: 100, conns: 64, total: 250, newline: true},
+		"one message":                             {names: 1, perWrite: 100, conns: 4, total: 1, newline: true},
+		"ring wraps several times":                {names: 2, perWrite: 10, conns: 3, total: 10_007},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := BuildPayload(tc.names, tc.perWrite, tc.newline)
+			if p.Len()%tc.perWrite != 0 || p.Len() < tc.names {
+				t.Fatalf("ring of %d messages: not a multiple of %d per write, or fewer than %d names", p.Len(), tc.perWrite, tc.names)
+			}
+			var count int64
+			names, vals := map[string]bool{}, map[string]bool{}
+			for i := range tc.conns {
+				var stream []byte
+				for w := int64(i); w < p.Writes(tc.total); w += int64(tc.conns) {
+					b, k := p.Write(w, tc.total)
+					if k < 1 || k > tc.perWrite {
+						t.Fatalf("write %d has %d messages, want 1 to %d", w, k, tc.perWrite)
+					}
+					stream = append(stream, b...)
+				}
+				msgs := split(stream, tc.newline)
+				for _, m := range msgs {
+					sm := messageRE.FindStringSubmatch(m)
+					if sm == nil {
+						t.Fatalf("connection %d sends %q", i, m)
+					}
+					names[sm[1]], vals[sm[2]] = true, true
+				}
+				count += int64(len(msgs))
+			}
+			if count != tc.total {
+				t.Errorf("%d messages sent, want %d", count, tc.total)
+			}
+			if want := min(int64(tc.names), tc.total); int64(len(names)) != want {
+				t.Errorf("%d distinct names, want %d", len(names), want)
+			}
+			if want := min(int64(len(values)), tc.total/int64(tc.names)); int64(len(vals)) < want {
+				t.Errorf("%d distinct values, want at least %d so the histograms see a spread", len(vals), want)
+			}
+		})
+	}
+}
+
+// split cuts a connection's byte stream into messages the way the exporter
+// and the baseline count them: at newlines, or before each '[' (no message
+// holds another '[').
+func split(stream []byte, newline bool) []string {
+	if len(stream) == 0 {
+		return nil
+	}
+	if newline {
+		if stream[len(stream)-1] != '\n' {
+			return []string{"unterminated: " + string(stream)}
+		}
+		return strings.Split(string(stream[:len(stream)-1]), "\n")
+	}
+	if bytes.IndexByte(stream, '\n') >= 0 {
+		return []string{"newline in a glued stream"}
+	}
+	parts := strings.Split(string(stream), "[")
+	out := make([]string, 0, len(parts)-1)
+	for _, s := range parts[1:] {
+		out = append(out, "["+s)
+	}
+	if parts[0] != "" {
+		out = append(out, "before the first record: "+parts[0])
+	}
+	return out
+}
+
+func TestPayloadMessage(t *testing.T) {
+	p := BuildPayload(3, 4, true)
+	if got, want := string(p.Message(0)), "[2026-11-25 17:06:16] - Random Poisson 0: 11\n"; got != want {
+		t.Errorf("message 0 = %q, want %q", got, want)
+	}
+	if got, want := string(p.Message(4)), "[2026-11-25 17:06:16] - Random Poisson 1: 7\n"; got != want {
+		t.Errorf("message 4 = %q, want %q", got, want)
+	}
+	if got, want := string(p.Message(p.Len()+1)), string(p.Message(1)); got != want {
+		t.Errorf("message Len+1 = %q, want message 1 %q", got, want)
+	}
+	if b, k := p.Write(3, 10); b != nil || k != 0 {
+		t.Errorf("write past the end: %q, %d", b, k)
+	}
+}
