@@ -32,7 +32,85 @@ type histogram struct {
 	schema   int32
 	max      int // native buckets allowed, 0 for no limit
 	zero     uint64
-	pos, neg map[int32]uint64 // native bucket key -> count
+	pos, neg nativeSide
+}
+
+// nativeSide is the native buckets of one sign, kept dense: the counts of
+// keys base, base+1, ... A slice index costs less than a map, and the
+// keys of one histogram's values are few and close together.
+type nativeSide struct {
+	base   int32
+	counts []uint64
+	used   int // buckets with a count
+}
+
+// maxNativeSpan bounds a side's dense key range (16 KiB of counts). Values
+// spread wider (2^256 apart at schema 3) halve the resolution, as too many
+// buckets do.
+const maxNativeSpan = 2048
+
+// add counts one value at key and reports whether its bucket is new.
+func (n *nativeSide) add(key int32) bool {
+	i := int(key - n.base)
+	if i < 0 || i >= len(n.counts) {
+		n.cover(key)
+		i = int(key - n.base)
+	}
+	n.counts[i]++
+	if n.counts[i] == 1 {
+		n.used++
+		return true
+	}
+	return false
+}
+
+// cover grows the range to include key, with room for a few more keys on
+// the side it grows.
+func (n *nativeSide) cover(key int32) {
+	if len(n.counts) == 0 {
+		n.base, n.counts = key, make([]uint64, 1, 8)
+		return
+	}
+	lo, hi := n.base, n.base+int32(len(n.counts)) // [lo, hi)
+	switch {
+	case key < lo:
+		lo = key - 4
+	default:
+		hi = key + 5
+	}
+	counts := make([]uint64, hi-lo)
+	copy(counts[n.base-lo:], n.counts)
+	n.base, n.counts = lo, counts
+}
+
+// span is how many keys the side would cover with key in it.
+func (n *nativeSide) span(key int32) int {
+	if len(n.counts) == 0 {
+		return 1
+	}
+	return int(max(key+1, n.base+int32(len(n.counts))) - min(key, n.base))
+}
+
+// halve merges bucket k into ceil(k/2), for schema - 1.
+func (n *nativeSide) halve() {
+	if len(n.counts) == 0 {
+		return
+	}
+	lo := (n.base + 1) >> 1
+	hi := (n.base + int32(len(n.counts)) - 1 + 1) >> 1 // last key, merged
+	counts := make([]uint64, hi-lo+1)
+	n.used = 0
+	for i, c := range n.counts {
+		if c == 0 {
+			continue
+		}
+		j := (n.base+int32(i)+1)>>1 - lo
+		if counts[j] == 0 {
+			n.used++
+		}
+		counts[j] += c
+	}
+	n.base, n.counts = lo, counts
 }
 
 // nativeZeroThreshold is client_golang's DefNativeHistogramZeroThreshold:
@@ -96,23 +174,21 @@ func (h *histogram) observe(v float64) {
 
 // observeNative adds v to its native bucket. Called with h.mu held.
 func (h *histogram) observeNative(v float64) {
-	var m *map[int32]uint64
+	side := &h.pos
 	switch {
 	case v > nativeZeroThreshold:
-		m = &h.pos
 	case v < -nativeZeroThreshold:
-		m = &h.neg
+		side = &h.neg
 	default:
 		h.zero++
 		return
 	}
-	if *m == nil {
-		*m = map[int32]uint64{}
-	}
 	key := nativeKey(math.Abs(v), h.schema)
-	n, ok := (*m)[key]
-	(*m)[key] = n + 1
-	if !ok && h.max > 0 && len(h.pos)+len(h.neg) > h.max && h.schema > minNativeSchema {
+	for side.span(key) > maxNativeSpan && h.schema > minNativeSchema {
+		h.halve()
+		key = nativeKey(math.Abs(v), h.schema)
+	}
+	if side.add(key) && h.max > 0 && h.pos.used+h.neg.used > h.max && h.schema > minNativeSchema {
 		h.halve()
 	}
 }
@@ -137,16 +213,8 @@ func nativeKey(v float64, schema int32) int32 {
 // Called with h.mu held.
 func (h *histogram) halve() {
 	h.schema--
-	for _, m := range []*map[int32]uint64{&h.pos, &h.neg} {
-		if len(*m) == 0 {
-			continue
-		}
-		merged := make(map[int32]uint64, len(*m)/2+1)
-		for k, n := range *m {
-			merged[(k+1)>>1] += n
-		}
-		*m = merged
-	}
+	h.pos.halve()
+	h.neg.halve()
 }
 
 // nativeBounds[s] are the bucket boundaries within one power of two at
@@ -207,8 +275,8 @@ func (h *histogram) Write(out *dto.Metric) error {
 	if h.native {
 		schema, threshold, zero := h.schema, float64(nativeZeroThreshold), h.zero
 		his.Schema, his.ZeroThreshold, his.ZeroCount = &schema, &threshold, &zero
-		his.PositiveSpan, his.PositiveDelta = nativeSpans(h.pos)
-		his.NegativeSpan, his.NegativeDelta = nativeSpans(h.neg)
+		his.PositiveSpan, his.PositiveDelta = nativeSpans(&h.pos)
+		his.NegativeSpan, his.NegativeDelta = nativeSpans(&h.neg)
 	}
 	out.Histogram = his
 	out.Label = h.labels
@@ -218,15 +286,10 @@ func (h *histogram) Write(out *dto.Metric) error {
 // nativeSpans encodes native buckets as protobuf spans and count deltas. A
 // gap of one or two empty buckets stays inside a span, as client_golang
 // does.
-func nativeSpans(m map[int32]uint64) ([]*dto.BucketSpan, []int64) {
-	if len(m) == 0 {
+func nativeSpans(n *nativeSide) ([]*dto.BucketSpan, []int64) {
+	if n.used == 0 {
 		return nil, nil
 	}
-	keys := make([]int32, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	var (
 		spans  []*dto.BucketSpan
 		deltas []int64
@@ -238,9 +301,13 @@ func nativeSpans(m map[int32]uint64) ([]*dto.BucketSpan, []int64) {
 		deltas = append(deltas, count-prev)
 		prev = count
 	}
-	for i, k := range keys {
+	for i, c := range n.counts {
+		if c == 0 {
+			continue
+		}
+		k := n.base + int32(i)
 		gap := k - next
-		if i == 0 || gap > 2 {
+		if len(spans) == 0 || gap > 2 {
 			offset, length := gap, uint32(0)
 			spans = append(spans, &dto.BucketSpan{Offset: &offset, Length: &length})
 		} else {
@@ -248,7 +315,7 @@ func nativeSpans(m map[int32]uint64) ([]*dto.BucketSpan, []int64) {
 				add(0)
 			}
 		}
-		add(int64(m[k]))
+		add(int64(c))
 		next = k + 1
 	}
 	return spans, deltas

@@ -48,6 +48,11 @@ type Session struct {
 	// when the exporter's generation does (series removed, mapping reloaded).
 	cache map[string]cached
 	gen   uint64
+	// recent holds series this session used lately, by a cheap hash of
+	// the name: a connection sends the same few names over and over, and
+	// checking a candidate costs less than hashing for the name table.
+	// Cleared with cache.
+	recent [recentSlots]*series
 
 	// The batch: the receive time of the messages between Begin and End,
 	// and how many were applied, published to the counters in flushCounts.
@@ -146,7 +151,7 @@ func (s *Session) message(msg []byte) {
 func (s *Session) apply() {
 	e := s.e
 	if g := e.gen.Load(); g != s.gen {
-		clear(s.cache)
+		s.forget()
 		s.gen = g
 	}
 	for i := range s.msg.Fields {
@@ -256,7 +261,26 @@ func (s *Session) name(name string, now time.Time) {
 		s.seriesJob = ""
 	}
 	s.jobHash = maphash.String(e.seed, s.seriesJob)
+	s.forget()
+}
+
+// recentSlots is the size of a session's recent-series cache; a power of two.
+const recentSlots = 16
+
+// recentSlot picks a name's slot in the recent-series cache from its length
+// and two of its bytes: no real hash, a wrong guess only costs a compare.
+func recentSlot(name []byte) int {
+	n := len(name)
+	if n == 0 {
+		return 0
+	}
+	return (n + int(name[0]) + 7*int(name[n-1])) & (recentSlots - 1)
+}
+
+// forget drops what the session remembers about names.
+func (s *Session) forget() {
 	clear(s.cache)
+	s.recent = [recentSlots]*series{}
 }
 
 // lookup finds the series for a field: in the shared name table, or else
@@ -264,7 +288,12 @@ func (s *Session) name(name string, now time.Time) {
 // counts a refusal every time a refused name is used.
 func (s *Session) lookup(f *parser.Field) *series {
 	e := s.e
+	slot := recentSlot(f.Name)
+	if ser := s.recent[slot]; ser != nil && ser.isName(s.seriesJob, f.Name) {
+		return ser
+	}
 	if ser := e.table.Load().find(nameHash(e.seed, s.jobHash, f.Name), s.seriesJob, f.Name); ser != nil {
+		s.recent[slot] = ser
 		return ser
 	}
 	c, ok := s.cache[string(f.Name)]
@@ -276,7 +305,8 @@ func (s *Session) lookup(f *parser.Field) *series {
 			return nil
 		}
 		if c.series != nil && !c.series.isOverflow() {
-			return c.series // a new series: the name table has it now
+			s.recent[slot] = c.series // a new series: the name table has it too
+			return c.series
 		}
 		if len(s.cache) >= slowCacheSize {
 			clear(s.cache)
