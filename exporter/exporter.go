@@ -60,6 +60,9 @@ type Exporter struct {
 	// gen changes whenever series are removed or the mapping changes, so
 	// sessions know to drop their caches.
 	gen atomic.Uint64
+	// tap receives every message while the status page is watched; nil
+	// otherwise, so that the hot path pays one atomic load.
+	tap atomic.Pointer[tapBox]
 
 	mu       sync.RWMutex
 	mapper   *mapping.Mapper

@@ -72,6 +72,7 @@ func (s *Session) Message(msg []byte) {
 		if e.logger.Enabled(context.Background(), slog.LevelDebug) {
 			e.logger.Debug("dropped message", "remote", s.remote.String(), "reason", reason, "err", err)
 		}
+		s.tap(msg, err)
 		return
 	}
 	now := e.now()
@@ -91,6 +92,7 @@ func (s *Session) Message(msg []byte) {
 	}
 	e.self.messages.Inc()
 	e.self.lastMessage.Set(unixSeconds(now))
+	s.tap(msg, nil)
 }
 
 // apply updates the series of every field of a values message.
@@ -123,6 +125,7 @@ func (s *Session) apply(now time.Time) {
 			continue
 		}
 		ser.updated.Store(now.UnixNano())
+		ser.applied.Add(1)
 		if ser == ser.m.overflow {
 			ser.m.folded.Add(1)
 		}
