@@ -101,7 +101,7 @@
   // current value is its last point. The width spans at least MIN_SPAN
   // points, so that a few points just after the page was opened do not
   // pass for a long trend; a young series is drawn at the right.
-  const MIN_SPAN = 13;
+  const MIN_SPAN = 7;
   function sparkline(values, label) {
     const svg = document.createElementNS(SVG, 'svg');
     svg.setAttribute('class', 'spark');
@@ -184,13 +184,13 @@
       if (s.kind !== 'state') values.push(Number(s.value));
       return el('tr', { 'data-id': s.id },
         el('th', { scope: 'row', class: 'rname', text: name }),
-        el('td', null, el('span', { class: 'metric', text: s.metric }), el('span', { class: 'labels metric', text: labelText(s) })),
-        el('td', { class: 'nowrap', text: typeText(s) }),
         valueCell(s),
         el('td', { class: 'num', text: rate(s.messages_per_second) }),
         timeCell(s.updated, now),
-        el('td', null, s.kind === 'state' ? el('span', { class: 'muted small', text: 'states have no sparkline' })
-          : sparkline(values, 'Recent values of ' + name)));
+        el('td', null, s.kind === 'state' ? el('span', { class: 'muted small', text: 'no sparkline for states' })
+          : sparkline(values, 'Recent values of ' + name)),
+        el('td', null, el('span', { class: 'metric', text: s.metric }), el('span', { class: 'labels', text: labelText(s) })),
+        el('td', { class: 'type', text: typeText(s) }));
     });
     if (rows.length === 0) {
       const text = d.series_total === 0
@@ -219,11 +219,11 @@
       return el('tr', null,
         el('th', { scope: 'row', class: 'rname', text: j.name }),
         state,
-        el('td', { class: 'num', text: String(j.connections) }),
-        timeCell(j.start, now),
         timeCell(j.last_message, now),
         el('td', { class: 'num', text: num(j.messages, 0) }),
-        el('td', { class: 'num', text: rate(j.messages_per_second) }));
+        el('td', { class: 'num', text: rate(j.messages_per_second) }),
+        el('td', { class: 'num', text: String(j.connections) }),
+        timeCell(j.start, now));
     });
     if (rows.length === 0) {
       rows.push(el('tr', null, el('td', { colspan: '7', class: 'empty', text: 'No jobs yet: a connection becomes a job with its first message.' })));
@@ -244,10 +244,10 @@
       if (m.truncated) text.append(el('span', { class: 'why', text: '(first 512 of ' + m.bytes + ' bytes)' }));
       return el('tr', { class: ok ? null : 'rejected' },
         el('td', { class: 'nowrap' }, el('time', { datetime: m.time, title: clock(m.time), text: new Date(m.time).toLocaleTimeString() })),
-        el('td', { class: 'nowrap', text: m.remote || '–' }),
-        el('td', { text: m.job || '–' }),
         text,
-        outcome);
+        outcome,
+        el('td', { class: 'nowrap', text: m.job || '–' }),
+        el('td', { class: 'nowrap', text: m.remote || '–' }));
     });
     if (rows.length === 0) {
       rows.push(el('tr', null, el('td', { colspan: '5', class: 'empty', text: 'No message received since this page was opened.' })));
