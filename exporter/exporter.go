@@ -64,6 +64,9 @@ type Exporter struct {
 	// table finds series without the lock; seed hashes names for it.
 	table atomic.Pointer[nameTable]
 	seed  maphash.Seed
+	// tap receives every message while the status page is watched; nil
+	// otherwise, so that the hot path pays one atomic load.
+	tap atomic.Pointer[tapBox]
 
 	mu       sync.RWMutex
 	mapper   *mapping.Mapper

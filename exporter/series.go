@@ -31,6 +31,7 @@ type series struct {
 	rendered string
 
 	updated atomic.Int64  // Unix nanoseconds of the last update, for the TTL
+	applied atomic.Uint64 // fields applied to it, for the status page's messages per second
 	last    atomic.Uint64 // float64 bits: the gauge, or the done count of a progress
 	steps   atomic.Uint64 // float64 bits: the steps of a progress
 	count   atomic.Uint64 // float64 bits of the counter

@@ -59,7 +59,9 @@ type Session struct {
 	inBatch bool
 	now     time.Time
 	nowNano int64
-	applied uint64
+	pending uint64
+	// watched: the status page is watching (its tap is on) for this message.
+	watched bool
 }
 
 // NewSession starts a session for a client connection.
@@ -80,6 +82,7 @@ func (e *Exporter) NewSession(remote netip.AddrPort) *Session {
 // on shared counters for every message.
 func (s *Session) Begin(now time.Time) {
 	s.inBatch = true
+	s.watched = s.e.tap.Load() != nil
 	s.now = now
 	s.nowNano = now.UnixNano()
 }
@@ -93,17 +96,17 @@ func (s *Session) End() {
 // flushCounts adds the messages applied since the last flush to the
 // counters of the exporter and of the session's job.
 func (s *Session) flushCounts() {
-	if s.applied == 0 {
+	if s.pending == 0 {
 		return
 	}
 	e := s.e
-	e.self.messages.Add(float64(s.applied))
+	e.self.messages.Add(float64(s.pending))
 	e.self.lastMessage.Set(unixSeconds(s.now))
 	if s.job != nil {
-		s.job.messages.Add(s.applied)
+		s.job.messages.Add(s.pending)
 		s.job.lastMessage.Store(s.nowNano)
 	}
-	s.applied = 0
+	s.pending = 0
 }
 
 // Message parses one message and applies it before returning, so that it is
@@ -131,6 +134,7 @@ func (s *Session) message(msg []byte) {
 		if e.logger.Enabled(context.Background(), slog.LevelDebug) {
 			e.logger.Debug("dropped message", "remote", s.remote.String(), "reason", reason, "err", err)
 		}
+		s.tap(msg, err)
 		return
 	}
 	now := s.now
@@ -144,7 +148,8 @@ func (s *Session) message(msg []byte) {
 		s.ensureJob(now)
 		s.apply()
 	}
-	s.applied++
+	s.pending++
+	s.tap(msg, nil)
 }
 
 // apply updates the series of every field of a values message.
@@ -180,6 +185,10 @@ func (s *Session) apply() {
 		// to a line other connections read) when it would change nothing.
 		if ser.updated.Load() != s.nowNano {
 			ser.updated.Store(s.nowNano)
+		}
+		if s.watched {
+			// Only the status page reads it, and only while it is watched.
+			ser.applied.Add(1)
 		}
 		if ser.isOverflow() {
 			ser.m.folded.Add(1)

@@ -43,6 +43,9 @@ type ServeCmd struct {
 	Echo            bool          `help:"Print every received message to stdout, as the blog's server.R did."`
 	ConfigFile      string        `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file (YAML): how R names become metrics. Reloaded on SIGHUP and POST /-/reload."`
 	EnableLifecycle bool          `name:"web.enable-lifecycle" help:"Enable POST /-/reload."`
+
+	// The status page (package status) replaces the landing page at /.
+	DisableStatusPage bool `name:"web.disable-status-page" help:"Serve the exporter-toolkit landing page at / instead of the live status page (and no /api/status)."`
 }
 
 // Validate implements kong's cross-field checks.

@@ -100,7 +100,16 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	if c.EnableLifecycle {
 		reloadHook = func() error { return reload.reload("http") }
 	}
-	handler, err := newHandler(c, user, self, exp, &ready, reloadHook, logger)
+	page, err := newStatusPage(c, exp, self, &ready, logger)
+	if err != nil {
+		closeAll(ingestLs)
+		closeAll(webLs)
+		return err
+	}
+	if page != nil {
+		defer page.Close()
+	}
+	handler, err := newHandler(c, user, self, exp, &ready, reloadHook, page, logger)
 	if err != nil {
 		closeAll(ingestLs)
 		closeAll(webLs)

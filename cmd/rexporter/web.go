@@ -10,13 +10,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/rexporter/rexporter/exporter"
+	"github.com/rexporter/rexporter/status"
 )
 
-// newHandler builds the HTTP routes: metrics, health, readiness and the
-// landing page. exp, when not nil, writes the user's metrics for text-format
-// scrapes (see metricsHandler); without it every scrape gathers user.
+// newHandler builds the HTTP routes: metrics, health, readiness, and the
+// status page at / (or, without one, the exporter-toolkit landing page).
+// exp, when not nil, writes the user's metrics for text-format scrapes (see
+// metricsHandler); without it every scrape gathers user.
 // reload, when not nil, serves POST /-/reload (--web.enable-lifecycle).
-func newHandler(c *ServeCmd, user, self *prometheus.Registry, exp exposer, ready *atomic.Bool, reload func() error, logger *slog.Logger) (http.Handler, error) {
+// Every route is served through exporter-toolkit's web.Serve, so TLS and
+// basic auth from --web.config.file apply to all of them.
+func newHandler(c *ServeCmd, user, self *prometheus.Registry, exp exposer, ready *atomic.Bool, reload func() error, page *status.Page, logger *slog.Logger) (http.Handler, error) {
 	mux := http.NewServeMux()
 	var metrics http.Handler = promhttp.HandlerFor(prometheus.Gatherers{self, user}, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
@@ -52,7 +58,9 @@ func newHandler(c *ServeCmd, user, self *prometheus.Registry, exp exposer, ready
 			_, _ = w.Write([]byte("Reloaded\n"))
 		})
 	}
-	if c.TelemetryPath != "/" {
+	if page != nil {
+		page.Register(mux)
+	} else if c.TelemetryPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "rexporter",
 			Description: "Status messages from R jobs as Prometheus metrics",
@@ -69,4 +77,33 @@ func newHandler(c *ServeCmd, user, self *prometheus.Registry, exp exposer, ready
 		mux.Handle("/{$}", landing)
 	}
 	return mux, nil
+}
+
+// newStatusPage builds the live status page, or returns nil when it is
+// disabled (--web.disable-status-page) or / serves the metrics.
+func newStatusPage(c *ServeCmd, exp *exporter.Exporter, self *prometheus.Registry, ready *atomic.Bool, logger *slog.Logger) (*status.Page, error) {
+	if c.DisableStatusPage || c.TelemetryPath == "/" {
+		return nil, nil
+	}
+	return status.New(status.Options{
+		Source:        exp,
+		Gatherer:      self,
+		Ready:         ready.Load,
+		Version:       versionText(),
+		TelemetryPath: c.TelemetryPath,
+		Logger:        logger,
+		Now:           time.Now,
+	})
+}
+
+// versionText is the version line of the status page.
+func versionText() string {
+	v := version.Version
+	if v == "" || v == "(devel)" {
+		v = "development build"
+	}
+	if r := version.GetRevision(); r != "" && r != "unknown" {
+		v += ", revision " + r
+	}
+	return v + ", " + version.GoVersion
 }

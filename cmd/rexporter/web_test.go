@@ -23,7 +23,7 @@ func TestReadiness(t *testing.T) {
 			var ready atomic.Bool
 			ready.Store(tc.ready)
 			c := &ServeCmd{TelemetryPath: "/metrics"}
-			h, err := newHandler(c, prometheus.NewRegistry(), prometheus.NewRegistry(), nil, &ready, nil, slog.New(slog.DiscardHandler))
+			h, err := newHandler(c, prometheus.NewRegistry(), prometheus.NewRegistry(), nil, &ready, nil, nil, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,198 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browserTimeout bounds the whole browser test: starting Chromium on a busy
+// two-core machine takes seconds.
+const browserTimeout = 90 * time.Second
+
+// requireChromium returns the path of Debian's chromium. It skips the test
+// when it is missing, except in CI, where a missing browser must fail.
+func requireChromium(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is required in CI (apt-get install chromium)")
+		}
+		t.Skip("chromium not installed")
+	}
+	return path
+}
+
+// artifactsDir is where tests leave files for humans: $REXPORTER_ARTIFACTS_DIR,
+// or artifacts/ at the repository root.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("REXPORTER_ARTIFACTS_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "artifacts")
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// newBrowser starts a headless Chromium with a fresh profile, closed at
+// cleanup. The flags that stop its background networking matter here: on a
+// closed network Chromium otherwise waits on connections that are refused.
+func newBrowser(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(requireChromium(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.NoFirstRun,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("force-color-profile", "srgb"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc() // waits for Chromium to exit, before the profile is removed
+	})
+	return browserCtx
+}
+
+// seriesValue is a page expression: the text of the value cell of the row
+// of an R name in the series table, "" while there is none.
+func seriesValue(rName string) string {
+	return fmt.Sprintf(`(() => {
+		const row = [...document.querySelectorAll('#series tbody tr')]
+			.find((r) => r.querySelector('th') && r.querySelector('th').textContent === %s);
+		const v = row && row.querySelector('.val');
+		return v ? v.textContent : '';
+	})()`, strconv.Quote(rName))
+}
+
+// TestStatusPageInBrowser loads the status page of the real binary in
+// headless Chromium, fed by a real TCP client: the page shows the value the
+// client sent, updates without a reload, shows a rejected message with its
+// reason as plain text, has real table headers, fits a phone's width, and
+// leaves screenshots in the artifacts directory.
+func TestStatusPageInBrowser(t *testing.T) {
+	requireChromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
+	defer cancel()
+	p := startExporter(t)
+	c := p.dial(t)
+	write(t, c, "job: fit-model\n[2026-11-25 17:06:16] - Random Poisson: 11\n")
+	p.waitFor(t, "the first value", counterAtLeast("random_poisson", 11, "r_job", "fit-model"))
+
+	b := newBrowser(t, ctx)
+	wait := func(what, expr string) {
+		t.Helper()
+		if _, err := chromedp.Run(b, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond),
+			chromedp.WithPollingTimeout(testTimeout))); err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+	}
+	eval := func(expr string) any {
+		t.Helper()
+		v, err := chromedp.Run(b, chromedp.Evaluate[any](expr))
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		return v
+	}
+
+	if err := chromedp.Do(b, chromedp.Navigate("http://"+p.web+"/")); err != nil {
+		t.Fatal(err)
+	}
+	wait("the value the client sent", seriesValue("Random Poisson")+` === "11"`)
+	eval(`window.__noReload = 1`)
+
+	write(t, c, "Random Poisson: 42\n")
+	wait("the new value without a reload", seriesValue("Random Poisson")+` === "42"`)
+	if v := eval(`window.__noReload === 1`); v != true {
+		t.Fatal("the page was reloaded: the marker set before the update is gone")
+	}
+
+	// Markup in a rejected message must show as text and never run.
+	hostile := `<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>: 1`
+	write(t, c, hostile+"\n")
+	wait("the rejected message with its reason", fmt.Sprintf(`[...document.querySelectorAll('#messages tbody tr')].some((r) =>
+		r.querySelector('code').textContent === %s &&
+		r.cells[2].textContent.includes('rejected: bad_name') &&
+		r.cells[2].textContent.includes('invalid character in name'))`, strconv.Quote(hostile)))
+	if v := eval(`window.__xss === undefined && document.querySelectorAll('#messages img, #messages script').length === 0`); v != true {
+		t.Error("markup from a message was interpreted by the page")
+	}
+
+	// More for the screenshot: jobs that ended both ways, units, progress,
+	// a state, and values changing across a few history samples.
+	bye := p.dial(t)
+	write(t, bye, "job: worker-1\nRandom Poisson: 9\nbye\n")
+	_ = bye.Close()
+	other := p.dial(t)
+	write(t, other, "job: worker-2\nRandom Poisson: 13\n")
+	_ = other.Close()
+	for i := range 7 {
+		write(t, c, fmt.Sprintf("loss train: %g, loss test: %g, accuracy: %d%%, fit time: %d ms, epoch: %d/20, phase: fitting model\n",
+			0.9/float64(i+1), 1.0/float64(i+1)+0.05, 60+5*i, 800+137*(i%3), i+1))
+		write(t, c, fmt.Sprintf("Random Poisson: %d\n", []int{11, 7, 14, 9, 12, 10, 15}[i]))
+		time.Sleep(time.Second)
+	}
+	write(t, c, "x: 0,5\nloss train: fitting, job: 3\n")
+	wait("the last values", seriesValue("epoch")+` === "7" && `+seriesValue("Random Poisson")+` === "15"`)
+	wait("a sparkline with a line", `document.querySelector('#series svg.spark polyline') !== null`)
+	wait("the worker that said bye", `document.querySelector('#jobs tbody').textContent.includes('finished (said bye)')`)
+	wait("the last message", `document.querySelector('#messages tbody tr code').textContent === 'loss train: fitting, job: 3'`)
+	time.Sleep(300 * time.Millisecond) // let the last redraw settle
+
+	if n := eval(`document.querySelectorAll('thead th[scope="col"]').length`); n != float64(19) {
+		t.Errorf("%v column headers with scope=col, want 19", n)
+	}
+	if v := eval(`[...document.querySelectorAll('table')].every((tb) => tb.tHead && tb.tHead.querySelectorAll('th[scope="col"]').length === tb.tHead.rows[0].cells.length)`); v != true {
+		t.Error("a table has a header cell without scope=col")
+	}
+
+	dir := artifactsDir(t)
+	shot := func(name string, capture chromedp.Action[[]byte]) {
+		t.Helper()
+		png, err := chromedp.Run(b, capture)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", path)
+	}
+	shot("status-page.png", chromedp.FullScreenshot(100))
+
+	if err := chromedp.Do(b, chromedp.EmulateViewport(375, 800, chromedp.EmulateScale(2))); err != nil {
+		t.Fatal(err)
+	}
+	wait("the narrow layout", `window.innerWidth === 375`)
+	if v := eval(`[document.documentElement.scrollWidth, window.innerWidth]`); fmt.Sprint(v) != "[375 375]" {
+		t.Errorf("at 375 px the page is %v px wide (scrollWidth, innerWidth): it overflows sideways", v)
+	}
+	shot("status-page-narrow.png", chromedp.CaptureScreenshot()) // the first screen of a phone
+}
