@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"sync"
 
@@ -35,82 +36,47 @@ type histogram struct {
 	pos, neg nativeSide
 }
 
-// nativeSide is the native buckets of one sign, kept dense: the counts of
-// keys base, base+1, ... A slice index costs less than a map, and the
-// keys of one histogram's values are few and close together.
+// nativeSide is the native buckets of one sign: their keys in order and
+// their counts. A histogram has few buckets (max_buckets, 160 by default), so
+// a binary search, after a look at the bucket used last, is cheap, and the
+// memory is per bucket, not per range of values.
 type nativeSide struct {
-	base   int32
+	keys   []int32
 	counts []uint64
-	used   int // buckets with a count
+	last   int // index of the bucket added to last
 }
-
-// maxNativeSpan bounds a side's dense key range (16 KiB of counts). Values
-// spread wider (2^256 apart at schema 3) halve the resolution, as too many
-// buckets do.
-const maxNativeSpan = 2048
 
 // add counts one value at key and reports whether its bucket is new.
 func (n *nativeSide) add(key int32) bool {
-	i := int(key - n.base)
-	if i < 0 || i >= len(n.counts) {
-		n.cover(key)
-		i = int(key - n.base)
+	if n.last < len(n.keys) && n.keys[n.last] == key {
+		n.counts[n.last]++
+		return false
 	}
-	n.counts[i]++
-	if n.counts[i] == 1 {
-		n.used++
-		return true
+	i, found := slices.BinarySearch(n.keys, key)
+	n.last = i
+	if found {
+		n.counts[i]++
+		return false
 	}
-	return false
+	n.keys = slices.Insert(n.keys, i, key)
+	n.counts = slices.Insert(n.counts, i, 1)
+	return true
 }
 
-// cover grows the range to include key, with room for a few more keys on
-// the side it grows.
-func (n *nativeSide) cover(key int32) {
-	if len(n.counts) == 0 {
-		n.base, n.counts = key, make([]uint64, 1, 8)
-		return
-	}
-	lo, hi := n.base, n.base+int32(len(n.counts)) // [lo, hi)
-	switch {
-	case key < lo:
-		lo = key - 4
-	default:
-		hi = key + 5
-	}
-	counts := make([]uint64, hi-lo)
-	copy(counts[n.base-lo:], n.counts)
-	n.base, n.counts = lo, counts
-}
-
-// span is how many keys the side would cover with key in it.
-func (n *nativeSide) span(key int32) int {
-	if len(n.counts) == 0 {
-		return 1
-	}
-	return int(max(key+1, n.base+int32(len(n.counts))) - min(key, n.base))
-}
-
-// halve merges bucket k into ceil(k/2), for schema - 1.
+// halve merges bucket k into ceil(k/2), for schema - 1. The keys stay in
+// order, so equal merged keys are neighbours.
 func (n *nativeSide) halve() {
-	if len(n.counts) == 0 {
-		return
-	}
-	lo := (n.base + 1) >> 1
-	hi := (n.base + int32(len(n.counts)) - 1 + 1) >> 1 // last key, merged
-	counts := make([]uint64, hi-lo+1)
-	n.used = 0
-	for i, c := range n.counts {
-		if c == 0 {
+	out := 0
+	for i, k := range n.keys {
+		k = (k + 1) >> 1
+		if out > 0 && n.keys[out-1] == k {
+			n.counts[out-1] += n.counts[i]
 			continue
 		}
-		j := (n.base+int32(i)+1)>>1 - lo
-		if counts[j] == 0 {
-			n.used++
-		}
-		counts[j] += c
+		n.keys[out], n.counts[out] = k, n.counts[i]
+		out++
 	}
-	n.base, n.counts = lo, counts
+	n.keys, n.counts, n.last = n.keys[:out], n.counts[:out], 0
 }
 
 // nativeZeroThreshold is client_golang's DefNativeHistogramZeroThreshold:
@@ -183,12 +149,7 @@ func (h *histogram) observeNative(v float64) {
 		h.zero++
 		return
 	}
-	key := nativeKey(math.Abs(v), h.schema)
-	for side.span(key) > maxNativeSpan && h.schema > minNativeSchema {
-		h.halve()
-		key = nativeKey(math.Abs(v), h.schema)
-	}
-	if side.add(key) && h.max > 0 && h.pos.used+h.neg.used > h.max && h.schema > minNativeSchema {
+	if side.add(nativeKey(math.Abs(v), h.schema)) && h.max > 0 && len(h.pos.keys)+len(h.neg.keys) > h.max && h.schema > minNativeSchema {
 		h.halve()
 	}
 }
@@ -287,7 +248,7 @@ func (h *histogram) Write(out *dto.Metric) error {
 // gap of one or two empty buckets stays inside a span, as client_golang
 // does.
 func nativeSpans(n *nativeSide) ([]*dto.BucketSpan, []int64) {
-	if n.used == 0 {
+	if len(n.keys) == 0 {
 		return nil, nil
 	}
 	var (
@@ -301,13 +262,9 @@ func nativeSpans(n *nativeSide) ([]*dto.BucketSpan, []int64) {
 		deltas = append(deltas, count-prev)
 		prev = count
 	}
-	for i, c := range n.counts {
-		if c == 0 {
-			continue
-		}
-		k := n.base + int32(i)
+	for i, k := range n.keys {
 		gap := k - next
-		if len(spans) == 0 || gap > 2 {
+		if i == 0 || gap > 2 {
 			offset, length := gap, uint32(0)
 			spans = append(spans, &dto.BucketSpan{Offset: &offset, Length: &length})
 		} else {
@@ -315,7 +272,7 @@ func nativeSpans(n *nativeSide) ([]*dto.BucketSpan, []int64) {
 				add(0)
 			}
 		}
-		add(int64(c))
+		add(int64(n.counts[i]))
 		next = k + 1
 	}
 	return spans, deltas

@@ -36,8 +36,9 @@ type metric struct {
 	names      []string        // every family and sample name it occupies
 	display    string          // the R name that created it, for HELP texts
 
-	families       []family // sorted by name
-	plain, withJob descs    // without and with the r_job label
+	families []family // sorted by name
+	plain    descs    // without the r_job label
+	withJob  *descs   // with it; made for the first series of a named job. Guarded by Exporter.mu.
 
 	// Guarded by Exporter.mu:
 	live     int                 // series, not counting the overflow one
@@ -91,7 +92,6 @@ func newMetric(base string, kind valueKind, unit parser.Unit, mp mapping.Mapping
 	}
 	m.families = m.newFamilies(display)
 	m.plain = m.newDescs(m.labelNames)
-	m.withJob = m.newDescs(append(slices.Clone(m.labelNames), jobLabel))
 	return m
 }
 
@@ -141,6 +141,17 @@ func (m *metric) newFamilies(display string) []family {
 	}
 	slices.SortFunc(fs, func(a, b family) int { return strings.Compare(a.name, b.name) })
 	return fs
+}
+
+// jobDescs returns the descriptors with the r_job label, making them the
+// first time: most metrics only ever have unnamed connections' series.
+// Called with Exporter.mu held.
+func (m *metric) jobDescs() *descs {
+	if m.withJob == nil {
+		d := m.newDescs(append(slices.Clone(m.labelNames), jobLabel))
+		m.withJob = &d
+	}
+	return m.withJob
 }
 
 func (m *metric) newDescs(labels []string) descs {

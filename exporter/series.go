@@ -48,7 +48,7 @@ type series struct {
 func newSeries(m *metric, b *binding, j *job, key string, labels []string, withJob bool) *series {
 	s := &series{m: m, b: b, job: j, key: key, labels: labels, d: &m.plain}
 	if withJob {
-		s.d = &m.withJob
+		s.d = m.jobDescs()
 	}
 	names := slices.Clone(s.d.labelNames)
 	s.sortKey = slices.Clone(labels)
