@@ -151,3 +151,65 @@ func TestSeriesGaugeCountsOverflowSeries(t *testing.T) {
 		t.Errorf("rexporter_series = %v, want %d (the series exposed)", got, exposed)
 	}
 }
+
+// TestBatchAppliesRunsInOrder sends one read's worth of messages in a batch,
+// the values of two names interleaved and in runs: after End every value
+// is applied in the order it came (a total that resets inside a run is
+// followed), the gauge holds the last, and refused values stay out.
+func TestBatchAppliesRunsInOrder(t *testing.T) {
+	m, err := mapping.Parse([]byte("rules:\n  - match: \"rows\"\n    counter: total\n"), "m.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := prometheus.NewRegistry()
+	e, err := New(Options{Mapper: m}, user, prometheus.NewRegistry(), slog.New(slog.DiscardHandler), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.NewSession(netip.AddrPort{})
+	s.Begin(time.Now())
+	for _, msg := range []string{
+		"rows: 10", "rows: 30", "x: 1", "rows: 5", "rows: -1", "rows: 8", "x: 2", "x: NaN", "x: 4",
+	} {
+		s.Message([]byte(msg))
+	}
+	s.End()
+	want := map[string]float64{
+		"rows_total":       30 + 5 + 3, // 0→10→30, reset to 5, then 8; -1 is refused
+		"x":                4,
+		"x_messages_total": 4,
+		"x_values_count":   3, // NaN stays out of the histogram
+		"x_values_sum":     7,
+	}
+	got := gatherValues(t, user)
+	for name, v := range want {
+		if got[name] != v {
+			t.Errorf("%s = %v, want %v", name, got[name], v)
+		}
+	}
+}
+
+// gatherValues returns each unlabelled sample of g by name (histograms give
+// _count and _sum).
+func gatherValues(t *testing.T, g prometheus.Gatherer) map[string]float64 {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			switch {
+			case m.Gauge != nil:
+				out[mf.GetName()] = m.GetGauge().GetValue()
+			case m.Counter != nil:
+				out[mf.GetName()] = m.GetCounter().GetValue()
+			case m.Histogram != nil:
+				out[mf.GetName()+"_count"] = float64(m.GetHistogram().GetSampleCount())
+				out[mf.GetName()+"_sum"] = m.GetHistogram().GetSampleSum()
+			}
+		}
+	}
+	return out
+}

@@ -113,29 +113,38 @@ func nativeSchema(factor float64) int32 {
 	return int32(max(minNativeSchema, min(maxNativeSchema, -floor)))
 }
 
-// observe adds one finite value.
-func (h *histogram) observe(v float64) {
-	i := len(h.bounds)
-	if i > 0 && v <= h.bounds[i-1] {
-		// Few buckets: a linear scan beats a binary search's branches.
-		if i <= 32 {
-			for j, b := range h.bounds {
-				if v <= b {
-					i = j
-					break
-				}
-			}
-		} else {
-			i = sort.SearchFloat64s(h.bounds, v)
+// observe adds values; NaN and ±Inf are left out.
+func (h *histogram) observe(vs []float64) {
+	h.mu.Lock()
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		h.counts[h.bucket(v)]++
+		h.sum += v
+		if h.native {
+			h.observeNative(v)
 		}
 	}
-	h.mu.Lock()
-	h.counts[i]++
-	h.sum += v
-	if h.native {
-		h.observeNative(v)
-	}
 	h.mu.Unlock()
+}
+
+// bucket is the classic bucket of v: the first whose bound is >= v.
+func (h *histogram) bucket(v float64) int {
+	n := len(h.bounds)
+	if n == 0 || v > h.bounds[n-1] {
+		return n
+	}
+	if n > 32 {
+		return sort.SearchFloat64s(h.bounds, v)
+	}
+	// Few buckets: a linear scan beats a binary search's branches.
+	for j, b := range h.bounds {
+		if v <= b {
+			return j
+		}
+	}
+	return n
 }
 
 // observeNative adds v to its native bucket. Called with h.mu held.

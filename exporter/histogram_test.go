@@ -139,7 +139,7 @@ func TestHistogramMatchesClientGolang(t *testing.T) {
 				NativeHistogramMinResetDuration: nativeHistogramMinReset,
 			})
 			for _, v := range tc.values {
-				ours.observe(v)
+				ours.observe([]float64{v})
 				theirs.Observe(v)
 			}
 			var got, want dto.Metric
@@ -178,7 +178,7 @@ func TestNativeBucketsAreSparse(t *testing.T) {
 	h := newHistogram(prometheus.NewDesc("x_values", "help", nil, nil), nil, nil, 1.1, 0)
 	values := []float64{1e-30, 1e300, -1e-35, -1e250, 3, 3, 1e-300} // the last is in the zero bucket
 	for _, v := range values {
-		h.observe(v)
+		h.observe([]float64{v})
 	}
 	if want := nativeSchema(1.1); h.schema != want {
 		t.Errorf("schema %d, want %d: nothing asked for less resolution", h.schema, want)

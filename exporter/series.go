@@ -70,41 +70,52 @@ func addFloat(a *atomic.Uint64, d float64) {
 	}
 }
 
-// observeNumber applies a number. NaN and ±Inf set the gauge (R really sent
-// them) but would poison a histogram's sum forever, so they stay out of it;
-// an increment must be a finite number >= 0. It returns a reason when the
-// value was refused.
-func (s *series) observeNumber(v float64) (finite bool, refused string) {
+// checkNumber says whether a number is finite, and refuses it (with a
+// reason) when the series' counter adds values and v is negative, NaN or
+// infinite. NaN and ±Inf otherwise set the gauge (R really sent them) but
+// stay out of the histogram, whose sum they would poison forever.
+func (s *series) checkNumber(v float64) (finite bool, refused string) {
 	finite = !math.IsNaN(v) && !math.IsInf(v, 0)
+	if mp := &s.m.mp; mp.Counter && mp.CounterMode != mapping.CounterMessages && (!finite || v < 0) {
+		return finite, reasonBadIncrement
+	}
+	return finite, ""
+}
+
+// applyNumbers applies checked numbers, in the order they came: the gauge
+// takes the last, the counter and the histogram all of them. A run of one
+// connection's values for one series is applied at once, so that a counter
+// and a histogram that every connection updates are written once per read
+// rather than once per message.
+func (s *series) applyNumbers(vs []float64) {
 	mp := &s.m.mp
 	if mp.Counter {
 		switch mp.CounterMode {
 		case mapping.CounterMessages:
-			addFloat(&s.count, 1)
+			addFloat(&s.count, float64(len(vs)))
 		case mapping.CounterIncrement:
-			if !finite || v < 0 {
-				return finite, reasonBadIncrement
+			sum := 0.0
+			for _, v := range vs {
+				sum += v
 			}
-			addFloat(&s.count, v)
+			addFloat(&s.count, sum)
 		case mapping.CounterTotal:
-			if !finite || v < 0 {
-				return finite, reasonBadIncrement
-			}
 			s.mu.Lock()
-			if v >= s.lastTotal {
-				addFloat(&s.count, v-s.lastTotal)
-			} else {
-				addFloat(&s.count, v) // the total was reset: count from zero again
+			for _, v := range vs {
+				if v >= s.lastTotal {
+					addFloat(&s.count, v-s.lastTotal)
+				} else {
+					addFloat(&s.count, v) // the total was reset: count from zero again
+				}
+				s.lastTotal = v
 			}
-			s.lastTotal = v
 			s.mu.Unlock()
 		}
 	}
-	s.last.Store(math.Float64bits(v))
-	if finite && s.hist != nil {
-		s.hist.observe(v)
+	s.last.Store(math.Float64bits(vs[len(vs)-1]))
+	if s.hist != nil {
+		s.hist.observe(vs)
 	}
-	return finite, ""
 }
 
 // observeProgress applies done out of steps.

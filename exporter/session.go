@@ -62,6 +62,10 @@ type Session struct {
 	pending uint64
 	// watched: the status page is watching (its tap is on) for this message.
 	watched bool
+	// run is the numbers for runSeries held back until the run ends (see
+	// queue), in the order they came.
+	runSeries *series
+	run       []float64
 }
 
 // NewSession starts a session for a client connection.
@@ -70,6 +74,7 @@ func (e *Exporter) NewSession(remote netip.AddrPort) *Session {
 		e:       e,
 		remote:  remote,
 		msg:     parser.Message{Fields: make([]parser.Field, 0, 8)},
+		run:     make([]float64, 0, maxRun),
 		cache:   map[string]cached{},
 		start:   e.now(),
 		jobHash: maphash.String(e.seed, ""),
@@ -87,8 +92,11 @@ func (s *Session) Begin(now time.Time) {
 	s.nowNano = now.UnixNano()
 }
 
-// End publishes the batch's bookkeeping (ingest.Session).
+// End applies the numbers held back and publishes the batch's bookkeeping
+// (ingest.Session): everything a read brought is visible before the next
+// read.
 func (s *Session) End() {
+	s.flushRun()
 	s.flushCounts()
 	s.inBatch = false
 }
@@ -218,15 +226,39 @@ func (s *Session) observe(ser *series, f *parser.Field) string {
 		if unitOf(mp, f) != m.unit {
 			return reasonUnitMismatch
 		}
-		finite, refused := ser.observeNumber(numberOf(mp, f))
+		v := numberOf(mp, f)
+		finite, refused := ser.checkNumber(v)
 		if refused != "" {
 			return refused
 		}
 		if !finite {
 			s.e.self.nonFiniteValues.Inc()
 		}
+		s.queue(ser, v)
 	}
 	return ""
+}
+
+// maxRun bounds the values a session holds back for one series.
+const maxRun = 256
+
+// queue holds a number back until the run of values for its series ends:
+// at another series' value, at maxRun values, or at the end of the batch.
+func (s *Session) queue(ser *series, v float64) {
+	if ser != s.runSeries || len(s.run) == maxRun {
+		s.flushRun()
+		s.runSeries = ser
+	}
+	s.run = append(s.run, v)
+}
+
+// flushRun applies the values held back.
+func (s *Session) flushRun() {
+	if len(s.run) > 0 {
+		s.runSeries.applyNumbers(s.run)
+		s.run = s.run[:0]
+	}
+	s.runSeries = nil
 }
 
 // ensureJob makes a connection that sends values without naming itself a
@@ -339,6 +371,7 @@ func (s *Session) Oversized(dropped int) {
 // Close ends the session when its connection ends. The job finished cleanly
 // if the connection said "bye" before; otherwise it vanished.
 func (s *Session) Close(err error) {
+	s.flushRun()
 	s.flushCounts()
 	e := s.e
 	now := e.now()

@@ -2,11 +2,9 @@ package exporter
 
 import (
 	"errors"
-	"math"
 	"net/netip"
 	"time"
 
-	"github.com/rexporter/rexporter/mapping"
 	"github.com/rexporter/rexporter/parser"
 )
 
@@ -156,8 +154,8 @@ func (e *Exporter) bindingRefusal(f *parser.Field) string {
 	return ""
 }
 
-// fitRefusal repeats the checks of Session.observe and
-// series.observeNumber: why the value does not fit its series, or "".
+// fitRefusal repeats the checks of Session.observe (with series.checkNumber):
+// why the value does not fit its series, or "".
 func fitRefusal(ser *series, f *parser.Field) string {
 	m := ser.m
 	mp := &m.mp
@@ -173,12 +171,8 @@ func fitRefusal(ser *series, f *parser.Field) string {
 	if unitOf(mp, f) != m.unit {
 		return reasonUnitMismatch
 	}
-	if m.mp.Counter && m.mp.CounterMode != mapping.CounterMessages {
-		if v := numberOf(mp, f); math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-			return reasonBadIncrement
-		}
-	}
-	return ""
+	_, refused := ser.checkNumber(numberOf(mp, f))
+	return refused
 }
 
 // parseReason is the reason label a parse error is counted under.
