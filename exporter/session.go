@@ -52,7 +52,7 @@ type Session struct {
 	// the name: a connection sends the same few names over and over, and
 	// checking a candidate costs less than hashing for the name table.
 	// Cleared with cache.
-	recent [recentSlots]*series
+	recent [recentSlots]recentEntry
 
 	// The batch: the receive time of the messages between Begin and End,
 	// and how many were applied, published to the counters in flushCounts.
@@ -308,6 +308,27 @@ func (s *Session) name(name string, now time.Time) {
 // recentSlots is the size of a session's recent-series cache; a power of two.
 const recentSlots = 16
 
+// recentEntry is a series this session used lately, with a copy of its R
+// name in the session's own memory: checking it touches nothing shared.
+// Names longer than the copy are not remembered.
+type recentEntry struct {
+	n    uint8
+	name [39]byte
+	ser  *series
+}
+
+func (r *recentEntry) is(name []byte) bool {
+	return int(r.n) == len(name) && string(r.name[:r.n]) == string(name)
+}
+
+func (r *recentEntry) set(name []byte, ser *series) {
+	if len(name) > len(r.name) {
+		return
+	}
+	r.n = uint8(copy(r.name[:], name))
+	r.ser = ser
+}
+
 // recentSlot picks a name's slot in the recent-series cache from its length
 // and two of its bytes: no real hash, a wrong guess only costs a compare.
 func recentSlot(name []byte) int {
@@ -321,7 +342,7 @@ func recentSlot(name []byte) int {
 // forget drops what the session remembers about names.
 func (s *Session) forget() {
 	clear(s.cache)
-	s.recent = [recentSlots]*series{}
+	s.recent = [recentSlots]recentEntry{}
 }
 
 // lookup finds the series for a field: in the shared name table, or else
@@ -330,11 +351,11 @@ func (s *Session) forget() {
 func (s *Session) lookup(f *parser.Field) *series {
 	e := s.e
 	slot := recentSlot(f.Name)
-	if ser := s.recent[slot]; ser != nil && ser.isName(s.seriesJob, f.Name) {
-		return ser
+	if r := &s.recent[slot]; r.ser != nil && r.is(f.Name) {
+		return r.ser
 	}
 	if ser := e.table.Load().find(nameHash(e.seed, s.jobHash, f.Name), s.seriesJob, f.Name); ser != nil {
-		s.recent[slot] = ser
+		s.recent[slot].set(f.Name, ser)
 		return ser
 	}
 	c, ok := s.cache[string(f.Name)]
@@ -346,7 +367,7 @@ func (s *Session) lookup(f *parser.Field) *series {
 			return nil
 		}
 		if c.series != nil && !c.series.isOverflow() {
-			s.recent[slot] = c.series // a new series: the name table has it too
+			s.recent[slot].set(f.Name, c.series) // a new series: the name table has it too
 			return c.series
 		}
 		if len(s.cache) >= slowCacheSize {

@@ -14,9 +14,16 @@ import (
 // hold one from before: its update is then lost with the series, which is
 // what removal means.
 type nameTable struct {
-	slots []atomic.Pointer[series]
+	slots []tableSlot
 	used  int // slots holding a series or a tombstone
 	live  int
+}
+
+// tableSlot holds a series and its hash: a probe compares the hash without
+// touching the series, which is likely not in the CPU's cache.
+type tableSlot struct {
+	hash atomic.Uint64
+	s    atomic.Pointer[series]
 }
 
 // tombstone marks a slot whose series was removed, so that probes go on past it.
@@ -26,7 +33,7 @@ var tombstone = new(series)
 const minTableSlots = 64
 
 func newNameTable(slots int) *nameTable {
-	return &nameTable{slots: make([]atomic.Pointer[series], slots)}
+	return &nameTable{slots: make([]tableSlot, slots)}
 }
 
 // nameHash hashes an R name together with the hash of its job's r_job value.
@@ -39,11 +46,12 @@ func nameHash(seed maphash.Seed, jobHash uint64, raw []byte) uint64 {
 func (t *nameTable) find(h uint64, job string, raw []byte) *series {
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		s := t.slots[i].Load()
+		slot := &t.slots[i]
+		s := slot.s.Load()
 		if s == nil {
 			return nil
 		}
-		if s != tombstone && s.hash == h && s.isName(job, raw) {
+		if slot.hash.Load() == h && s != tombstone && s.isName(job, raw) {
 			return s
 		}
 	}
@@ -57,12 +65,14 @@ func (t *nameTable) insert(s *series) *nameTable {
 	}
 	mask := uint64(len(t.slots) - 1)
 	for i := s.hash & mask; ; i = (i + 1) & mask {
-		switch cur := t.slots[i].Load(); cur {
+		switch cur := t.slots[i].s.Load(); cur {
 		case nil:
 			t.used++
 			fallthrough
 		case tombstone:
-			t.slots[i].Store(s)
+			// The hash first: a reader that sees the series sees its hash.
+			t.slots[i].hash.Store(s.hash)
+			t.slots[i].s.Store(s)
 			t.live++
 			return t
 		}
@@ -73,11 +83,11 @@ func (t *nameTable) insert(s *series) *nameTable {
 func (t *nameTable) delete(s *series) {
 	mask := uint64(len(t.slots) - 1)
 	for i := s.hash & mask; ; i = (i + 1) & mask {
-		switch t.slots[i].Load() {
+		switch t.slots[i].s.Load() {
 		case nil:
 			return
 		case s:
-			t.slots[i].Store(tombstone)
+			t.slots[i].s.Store(tombstone)
 			t.live--
 			return
 		}
@@ -89,15 +99,16 @@ func (t *nameTable) rebuilt(size int) *nameTable {
 	n := newNameTable(size)
 	mask := uint64(size - 1)
 	for i := range t.slots {
-		s := t.slots[i].Load()
+		s := t.slots[i].s.Load()
 		if s == nil || s == tombstone {
 			continue
 		}
 		j := s.hash & mask
-		for n.slots[j].Load() != nil {
+		for n.slots[j].s.Load() != nil {
 			j = (j + 1) & mask
 		}
-		n.slots[j].Store(s)
+		n.slots[j].hash.Store(s.hash)
+		n.slots[j].s.Store(s)
 		n.used++
 		n.live++
 	}
