@@ -147,8 +147,12 @@ func (c *conn) serve() {
 			// be minutes later. A tail that sees no more data for QuietGap is
 			// taken as complete instead. The deadline is only touched when
 			// the pending state changes, not on every read.
+			// A sender that ends its messages (writeLines, cat) is waited
+			// for instead: on a loaded machine the rest of a message may
+			// come long after its start, and cutting it would make two bad
+			// messages of one good one.
 			if gap > 0 {
-				switch pending := c.framer.Pending(); {
+				switch pending := c.framer.Pending() && !c.framer.Terminated(); {
 				case pending:
 					c.lastData = now
 					if !c.quietArmed {
@@ -170,7 +174,7 @@ func (c *conn) serve() {
 				break
 			}
 			c.quietArmed = false
-			if !c.framer.Pending() {
+			if !c.framer.Pending() || c.framer.Terminated() {
 				c.setDeadline(time.Time{})
 				continue
 			}

@@ -67,6 +67,17 @@ type Framer struct {
 	// droppedCR records that the last dropped byte was '\r' (a terminating
 	// '\n' then makes it part of the terminator, not of the message).
 	droppedCR bool
+	// terminated records that the last message ended at '\n' or NUL, not
+	// at a record start.
+	terminated bool
+}
+
+// Terminated reports whether the last message of this stream ended at '\n'
+// or NUL: its sender ends its messages, so a pending tail is the start of a
+// message still arriving. A write.socket stream's messages end where the
+// next record starts, or by the quiet gap.
+func (f *Framer) Terminated() bool {
+	return f.terminated
 }
 
 // bufSlack is how far the pending buffer may exceed the limit: a trailing
@@ -106,10 +117,12 @@ func (f *Framer) Feed(data []byte, e Emitter) {
 		pos, b := nextBoundary(data, i, start)
 		switch b {
 		case boundaryTerminator:
+			f.terminated = true
 			f.emit(data[start:pos], data[pos] == '\n', e)
 			start = pos + 1
 			i = start
 		case boundaryRecord:
+			f.terminated = false
 			f.emit(data[start:pos], false, e)
 			start = pos
 			// The date bytes after '[' cannot hold a boundary.
@@ -169,6 +182,7 @@ func (f *Framer) feedPending(data []byte, e Emitter) int {
 		switch {
 		case matched+k == datePatternLen:
 			// A record starts at buf[ps]: the current message ends before it.
+			f.terminated = false
 			if f.discarding {
 				d := f.dropped
 				f.discarding, f.dropped, f.droppedCR = false, 0, false
@@ -203,9 +217,11 @@ func (f *Framer) feedPending(data []byte, e Emitter) int {
 	pos, b := nextBoundary(data, i, -1)
 	switch b {
 	case boundaryTerminator:
+		f.terminated = true
 		f.finish(data[base:pos], data[pos] == '\n', e)
 		return pos + 1
 	case boundaryRecord:
+		f.terminated = false
 		f.finish(data[base:pos], false, e)
 		return pos
 	case boundaryUndecided:

@@ -415,3 +415,33 @@ func benchFeed(b *testing.B, chunks [][]byte, msgsPerRun int) {
 	}
 	b.ReportMetric(float64(b.N*msgsPerRun)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// TestFramerTerminated: a stream counts as terminated once a message ended
+// at '\n' or NUL; glued write.socket records never make it so.
+func TestFramerTerminated(t *testing.T) {
+	tests := map[string]struct {
+		feeds []string
+		want  bool
+	}{
+		"glued write.socket records": {[]string{"[2026-11-25 17:06:16] - a: 1[2026-11-25 17:06:17] - a: 2"}, false},
+		"nothing ended yet":          {[]string{"a: 1"}, false},
+		"a newline":                  {[]string{"a: 1\n"}, true},
+		"a NUL":                      {[]string{"a: 1\x00"}, true},
+		"a newline ending a tail":    {[]string{"a:", " 1", "\n"}, true},
+		"CRLF":                       {[]string{"a: 1\r\n"}, true},
+		"back to glued records":      {[]string{"x\n[2026-11-25 17:06:16] - a: 1[2026-11-25 17:06:17] - a: 2"}, false},
+		"record start decided later": {[]string{"x\n[2026-11-25 17:06:16] - a: 1[2026-1", "1-25 17:06:17] - a: 2"}, false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f := NewFramer(0)
+			var r recorder
+			for _, d := range tc.feeds {
+				f.Feed([]byte(d), &r)
+			}
+			if got := f.Terminated(); got != tc.want {
+				t.Errorf("Terminated() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

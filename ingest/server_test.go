@@ -489,6 +489,26 @@ func TestServerMaxConnections(t *testing.T) {
 	}
 }
 
+// TestServerQuietGapSparesTerminatedSenders: once a connection has ended a
+// message with a newline, the start of its next message is waited for, not
+// cut by the quiet gap; on a loaded machine the rest can come long after.
+func TestServerQuietGapSparesTerminatedSenders(t *testing.T) {
+	env := startServer(t, Config{QuietGap: 20 * time.Millisecond}, nil)
+	c := env.dial()
+	write(t, c, "a: 1\n")
+	env.waitSession(c, "the first message", func(st sessionState) bool { return len(st.msgs) == 1 })
+	write(t, c, "[2026-11-25 17:06:16] - b:")
+	time.Sleep(10 * 20 * time.Millisecond) // ten quiet gaps
+	if st, _ := env.sink.state(localAddr(c)); len(st.msgs) != 1 {
+		t.Fatalf("messages %q: the half message was cut by the quiet gap", st.msgs)
+	}
+	write(t, c, " 2\n")
+	st := env.waitSession(c, "the second message", func(st sessionState) bool { return len(st.msgs) == 2 })
+	if want := []string{"a: 1", "[2026-11-25 17:06:16] - b: 2"}; !slices.Equal(st.msgs, want) {
+		t.Fatalf("messages %q, want %q", st.msgs, want)
+	}
+}
+
 func TestServerEOFFlushesTail(t *testing.T) {
 	env := startServer(t, Config{QuietGap: time.Hour}, nil)
 	c := env.dial()

@@ -137,7 +137,8 @@ func benchExporter(b *testing.B, conns, names, perWrite int, newline bool) {
 	}
 	self := sums(b, r.self)
 	if got := self["rexporter_messages_total"] - warmed; got != float64(b.N) {
-		b.Fatalf("the exporter applied %v messages, %d were sent", got, b.N)
+		b.Fatalf("the exporter applied %v messages, %d were sent (parse errors %v, oversized %v, framed %v)", got, b.N,
+			self["rexporter_parse_errors_total"], self["rexporter_oversized_messages_total"], self["rexporter_framed_messages_total"])
 	}
 	if got := self["rexporter_rejected_names_total"]; got != 0 {
 		b.Fatalf("%v fields rejected by name: not every message reached its three families", got)
