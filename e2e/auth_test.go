@@ -45,23 +45,30 @@ func TestBasicAuth(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			req, err := http.NewRequest(http.MethodGet, "http://"+p.web+"/metrics", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tc.user != "" {
-				req.SetBasicAuth(tc.user, tc.pass)
-			}
-			resp, err := (&http.Client{Timeout: testTimeout}).Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != tc.want {
-				t.Errorf("status %d, want %d", resp.StatusCode, tc.want)
+			if got := getStatus(t, "http://"+p.web+"/metrics", tc.user, tc.pass); got != tc.want {
+				t.Errorf("status %d, want %d", got, tc.want)
 			}
 		})
 	}
+}
+
+// getStatus GETs url, with basic auth when user is set, and returns the
+// status code.
+func getStatus(t *testing.T, url, user, pass string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	resp, err := (&http.Client{Timeout: testTimeout}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // tlsWeb is a web config with TLS (a self-signed certificate for

@@ -111,20 +111,8 @@ func TestStatusPageAuth(t *testing.T) {
 			"right credentials": {user: "prometheus", pass: "s3cret", want: http.StatusOK},
 		} {
 			t.Run(path+" "+name, func(t *testing.T) {
-				req, err := http.NewRequest(http.MethodGet, "http://"+p.web+path, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if tc.user != "" {
-					req.SetBasicAuth(tc.user, tc.pass)
-				}
-				resp, err := (&http.Client{Timeout: testTimeout}).Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				if resp.StatusCode != tc.want {
-					t.Errorf("status %d, want %d", resp.StatusCode, tc.want)
+				if got := getStatus(t, "http://"+p.web+path, tc.user, tc.pass); got != tc.want {
+					t.Errorf("status %d, want %d", got, tc.want)
 				}
 			})
 		}

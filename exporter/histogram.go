@@ -215,12 +215,19 @@ var nativeBounds = func() [maxNativeSchema + 1][]float64 {
 func (h *histogram) read(cumulative []uint64) (sum float64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.cumulate(cumulative)
+	return h.sum
+}
+
+// cumulate fills cumulative from the bucket counts and returns the count.
+// Called with h.mu held.
+func (h *histogram) cumulate(cumulative []uint64) uint64 {
 	var c uint64
 	for i, n := range h.counts {
 		c += n
 		cumulative[i] = c
 	}
-	return h.sum
+	return c
 }
 
 // Desc implements prometheus.Metric.
@@ -232,11 +239,7 @@ func (h *histogram) Write(out *dto.Metric) error {
 	cumulative := make([]uint64, len(h.counts))
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var c uint64
-	for i, n := range h.counts {
-		c += n
-		cumulative[i] = c
-	}
+	c := h.cumulate(cumulative)
 	sum := h.sum
 	his := &dto.Histogram{SampleCount: &c, SampleSum: &sum, Bucket: make([]*dto.Bucket, len(h.bounds))}
 	for i := range h.bounds {
