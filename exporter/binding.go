@@ -28,7 +28,7 @@ func newBinding(raw []byte, mapper *mapping.Mapper) *binding {
 
 // unitOf is the unit a value has under the mapping: none when the rule
 // switched that kind of conversion off.
-func unitOf(mp *mapping.Mapping, f *parser.Field) parser.Unit {
+func unitOf(units mapping.Units, f *parser.Field) parser.Unit {
 	var need mapping.Units
 	switch f.Unit {
 	case parser.UnitSeconds:
@@ -40,7 +40,7 @@ func unitOf(mp *mapping.Mapping, f *parser.Field) parser.Unit {
 	default:
 		return parser.UnitNone
 	}
-	if mp.Units&need == 0 {
+	if units&need == 0 {
 		return parser.UnitNone
 	}
 	return f.Unit
@@ -48,8 +48,8 @@ func unitOf(mp *mapping.Mapping, f *parser.Field) parser.Unit {
 
 // numberOf is a number field's value under the mapping: in the base unit, or
 // as written when the conversion is off.
-func numberOf(mp *mapping.Mapping, f *parser.Field) float64 {
-	if f.Unit != parser.UnitNone && unitOf(mp, f) == parser.UnitNone {
+func numberOf(units mapping.Units, f *parser.Field) float64 {
+	if f.Unit != parser.UnitNone && unitOf(units, f) == parser.UnitNone {
 		return f.Value / f.Scale
 	}
 	return f.Value

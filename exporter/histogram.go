@@ -27,7 +27,8 @@ type histogram struct {
 	bounds []float64 // classic upper bounds, without +Inf
 
 	mu       sync.Mutex
-	counts   []uint64 // classic, per bucket (not cumulative); the last is +Inf
+	counts   []uint64   // classic, per bucket (not cumulative); the last is +Inf
+	inline   [32]uint64 // counts' storage when it fits: one allocation, near the lock
 	sum      float64
 	native   bool
 	schema   int32
@@ -97,7 +98,11 @@ func newHistogram(desc *prometheus.Desc, labelValues []string, bounds []float64,
 		desc:   desc,
 		labels: prometheus.MakeLabelPairs(desc, labelValues),
 		bounds: bounds,
-		counts: make([]uint64, len(bounds)+1),
+	}
+	if n := len(bounds) + 1; n <= len(h.inline) {
+		h.counts = h.inline[:n]
+	} else {
+		h.counts = make([]uint64, n)
 	}
 	if nativeFactor > 1 {
 		h.native = true

@@ -31,7 +31,7 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 	if b.mp.Drop {
 		return nil, reasonDropped
 	}
-	kind, unit := kindOf(f.Kind), unitOf(&b.mp, f)
+	kind, unit := kindOf(f.Kind), unitOf(b.mp.Units, f)
 
 	m := b.metric
 	if m == nil {

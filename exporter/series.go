@@ -17,6 +17,15 @@ import (
 // values and, for a named job, r_job). Number updates are lock-free; the
 // collector reads the state at scrape time.
 type series struct {
+	// What the update path needs of the metric and the mapping, copied so
+	// that an update touches this struct and not those: the metric's kind,
+	// unit and counter, and the units conversions of the R name's mapping.
+	kind    valueKind
+	unit    parser.Unit
+	units   mapping.Units
+	counter bool
+	mode    mapping.CounterMode
+
 	m      *metric
 	b      *binding // the R name that created it (nil for an overflow series)
 	job    *job     // the job it belongs to (nil for an overflow series)
@@ -46,7 +55,11 @@ type series struct {
 }
 
 func newSeries(m *metric, b *binding, j *job, key string, labels []string, withJob bool) *series {
-	s := &series{m: m, b: b, job: j, key: key, labels: labels, d: &m.plain}
+	s := &series{m: m, b: b, job: j, key: key, labels: labels, d: &m.plain,
+		kind: m.kind, unit: m.unit, units: m.mp.Units, counter: m.mp.Counter, mode: m.mp.CounterMode}
+	if b != nil {
+		s.units = b.mp.Units
+	}
 	if withJob {
 		s.d = m.jobDescs()
 	}
@@ -76,7 +89,7 @@ func addFloat(a *atomic.Uint64, d float64) {
 // stay out of the histogram, whose sum they would poison forever.
 func (s *series) checkNumber(v float64) (finite bool, refused string) {
 	finite = !math.IsNaN(v) && !math.IsInf(v, 0)
-	if mp := &s.m.mp; mp.Counter && mp.CounterMode != mapping.CounterMessages && (!finite || v < 0) {
+	if s.counter && s.mode != mapping.CounterMessages && (!finite || v < 0) {
 		return finite, reasonBadIncrement
 	}
 	return finite, ""
@@ -88,9 +101,8 @@ func (s *series) checkNumber(v float64) (finite bool, refused string) {
 // and a histogram that every connection updates are written once per read
 // rather than once per message.
 func (s *series) applyNumbers(vs []float64) {
-	mp := &s.m.mp
-	if mp.Counter {
-		switch mp.CounterMode {
+	if s.counter {
+		switch s.mode {
 		case mapping.CounterMessages:
 			addFloat(&s.count, float64(len(vs)))
 		case mapping.CounterIncrement:

@@ -207,15 +207,12 @@ func (s *Session) apply() {
 // observe applies one field to its series, or says why its value does not
 // fit the series' metric.
 func (s *Session) observe(ser *series, f *parser.Field) string {
-	m := ser.m
-	mp := &m.mp
-	if ser.b != nil {
-		mp = &ser.b.mp
-	}
-	if kindOf(f.Kind) != m.kind {
+	// Only the series is read here (its copies of the metric's kind, unit
+	// and counter): with many names, every other struct is a cache miss.
+	if kindOf(f.Kind) != ser.kind {
 		return reasonKindMismatch
 	}
-	switch m.kind {
+	switch ser.kind {
 	case kindProgress:
 		ser.observeProgress(f.Value, f.Total)
 	case kindState:
@@ -223,10 +220,10 @@ func (s *Session) observe(ser *series, f *parser.Field) string {
 			s.e.self.foldedStates.Inc()
 		}
 	default:
-		if unitOf(mp, f) != m.unit {
+		if unitOf(ser.units, f) != ser.unit {
 			return reasonUnitMismatch
 		}
-		v := numberOf(mp, f)
+		v := numberOf(ser.units, f)
 		finite, refused := ser.checkNumber(v)
 		if refused != "" {
 			return refused

@@ -148,7 +148,7 @@ func (e *Exporter) bindingRefusal(f *parser.Field) string {
 		return ""
 	case kindOf(f.Kind) != b.metric.kind:
 		return reasonKindMismatch
-	case unitOf(&b.mp, f) != b.metric.unit:
+	case unitOf(b.mp.Units, f) != b.metric.unit:
 		return reasonUnitMismatch
 	}
 	return ""
@@ -168,10 +168,10 @@ func fitRefusal(ser *series, f *parser.Field) string {
 	if m.kind != kindNumber {
 		return ""
 	}
-	if unitOf(mp, f) != m.unit {
+	if unitOf(mp.Units, f) != m.unit {
 		return reasonUnitMismatch
 	}
-	_, refused := ser.checkNumber(numberOf(mp, f))
+	_, refused := ser.checkNumber(numberOf(mp.Units, f))
 	return refused
 }
 
