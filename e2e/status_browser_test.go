@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -172,6 +173,25 @@ func TestStatusPageInBrowser(t *testing.T) {
 		t.Error("a table has a header cell without scope=col")
 	}
 
+	// Readable contrast: every element with text of its own has at least
+	// WCAG AA's 4.5:1 against the first opaque background behind it, in the
+	// light and the dark colour scheme.
+	setScheme := func(scheme string) {
+		t.Helper()
+		if _, err := chromedp.Call(b, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, scheme := range []string{"light", "dark"} {
+		setScheme(scheme)
+		wait(scheme+" colours", fmt.Sprintf(`matchMedia('(prefers-color-scheme: %s)').matches`, scheme))
+		if bad := eval(lowContrastJS); fmt.Sprint(bad) != "[]" {
+			t.Errorf("%s scheme: text below 4.5:1 contrast: %v", scheme, bad)
+		}
+	}
+	setScheme("light")
+
 	dir := artifactsDir(t)
 	shot := func(name string, capture chromedp.Action[[]byte]) {
 		t.Helper()
@@ -196,3 +216,36 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 	shot("status-page-narrow.png", chromedp.CaptureScreenshot()) // the first screen of a phone
 }
+
+// lowContrastJS lists the elements whose own text has less than 4.5:1
+// contrast (WCAG 2 relative luminance) with the first opaque background
+// among them and their ancestors.
+const lowContrastJS = `(() => {
+  const parse = (c) => {
+    const m = c.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const p = m[1].split(',').map(Number);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+  };
+  const lum = ({r, g, b}) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = parse(getComputedStyle(el).backgroundColor);
+      if (c && c.a > 0) return c;
+    }
+    return parse(getComputedStyle(document.documentElement).backgroundColor) || {r: 255, g: 255, b: 255, a: 1};
+  };
+  const bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden' || st.display === 'none') continue;
+    const l1 = lum(parse(st.color)), l2 = lum(background(el));
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    if (ratio < 4.5) bad.push(el.tagName.toLowerCase() + '.' + el.className + ' "' + el.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+  }
+  return bad;
+})()`
