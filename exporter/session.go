@@ -117,11 +117,13 @@ func (s *Session) flushCounts() {
 	s.pending = 0
 }
 
-// Message parses one message and applies it before returning, so that it is
-// visible on the very next scrape (its counts are, once the batch ends). A
-// bad message is counted and dropped; it never ends the connection (an R
-// client dies of SIGPIPE when the server closes its socket). Outside a
-// batch, a message is a batch of its own, received now.
+// Message parses one message and applies it: states and progress at once,
+// numbers when their series' run of values ends (see queue), at the latest
+// when the batch ends, before the connection is read again. So a message is
+// visible on the first scrape after the read that brought it, with no flush
+// interval. A bad message is counted and dropped; it never ends the
+// connection (an R client dies of SIGPIPE when the server closes its
+// socket). Outside a batch, a message is a batch of its own, received now.
 func (s *Session) Message(msg []byte) {
 	if !s.inBatch {
 		s.Begin(s.e.now())
