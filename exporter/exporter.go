@@ -65,7 +65,7 @@ type Exporter struct {
 	table atomic.Pointer[nameTable]
 	seed  maphash.Seed
 	// tap receives every message while the status page is watched; nil
-	// otherwise, so that the hot path pays one atomic load.
+	// otherwise, so that the hot path pays one atomic load per read (Session.Begin).
 	tap atomic.Pointer[tapBox]
 
 	mu       sync.RWMutex

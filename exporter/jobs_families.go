@@ -17,6 +17,7 @@ type jobSnap struct {
 	messages    float64
 }
 
+// snapJobs copies the jobs' state, sorted by name. Called with e.mu held.
 func (e *Exporter) snapJobs() []jobSnap {
 	snaps := make([]jobSnap, 0, len(e.jobs))
 	for _, j := range e.jobs {
@@ -33,6 +34,7 @@ func (e *Exporter) snapJobs() []jobSnap {
 		}
 		snaps = append(snaps, s)
 	}
+	slices.SortFunc(snaps, func(a, b jobSnap) int { return strings.Compare(a.name, b.name) })
 	return snaps
 }
 
@@ -106,7 +108,6 @@ func (e *Exporter) collectJobs(ch chan<- prometheus.Metric) {
 // writeJobFamily writes one per-job family, samples sorted by job name (and
 // state). Like Gather, it writes nothing for a family without samples.
 func writeJobFamily(x *expWriter, f *jobFamily, jobs []jobSnap) {
-	slices.SortFunc(jobs, func(a, b jobSnap) int { return strings.Compare(a.name, b.name) })
 	names := []string{jobLabel, stateLabel}
 	states := slices.Sorted(slices.Values(jobStates))
 	header := false

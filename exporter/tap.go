@@ -69,12 +69,11 @@ func (e *Exporter) SetTap(t Tap) {
 	e.tap.Store(&tapBox{t: t})
 }
 
-// tap hands a handled message to the tap, if there is one. err is the parse
-// error, nil for an applied message. It is small enough to be inlined (check
-// with go build -gcflags=-m; the budget is close): while no one watches, a
-// message pays one atomic load and a branch.
+// tap hands a handled message to the tap, if there was one when the batch
+// began (Session.Begin reads it once per read). err is the parse error, nil
+// for an applied message. While no one watches, a message pays a branch.
 func (s *Session) tap(msg []byte, err error) {
-	if s.e.tap.Load() != nil {
+	if s.watched {
 		s.record(msg, err)
 	}
 }

@@ -56,7 +56,6 @@ func (r *rule) match(s string) (Mapping, bool) {
 		}
 	} else {
 		var buf [16]int
-		caps = buf[:]
 		if n := 2 * (r.groups + 1); n <= len(buf) {
 			caps = buf[:n]
 		} else {
