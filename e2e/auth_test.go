@@ -213,7 +213,7 @@ func TestTLSBasicAuth(t *testing.T) {
 				if resp.TLS == nil {
 					t.Error("answered without TLS")
 				}
-				if !strings.Contains(string(body), "\ntls_value 42\n") {
+				if !strings.Contains(string(body), "\ntls_value{r_job=\"127.0.0.1\"} 42\n") {
 					t.Errorf("metrics without tls_value 42:\n%s", body)
 				}
 			}
@@ -236,7 +236,7 @@ func waitTLSValue(t *testing.T, client *http.Client, url string) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if strings.Contains(string(body), "\ntls_value ") {
+		if strings.Contains(string(body), "\ntls_value{") {
 			return
 		}
 		if time.Now().After(deadline) {

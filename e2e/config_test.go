@@ -146,8 +146,8 @@ func TestCheckConfigAndParse(t *testing.T) {
 	}
 	for _, want := range []string{
 		`# R name "Random Poisson" -> poisson_draw (number) by rules[0]`,
-		"poisson_draw 11",
-		`poisson_draw_values_bucket{le="11.5"} 1`,
+		`poisson_draw{r_job="local"} 11`,
+		`poisson_draw_values_bucket{r_job="local",le="11.5"} 1`,
 		"# message 2: dropped:",
 	} {
 		if !strings.Contains(string(out), want) {

@@ -258,7 +258,7 @@ func TestRBlogClient(t *testing.T) {
 				{"rexporter_framed_messages_total", nil, n},
 				{"rexporter_messages_total", nil, n},
 				// No "bye": the unnamed job ended without saying goodbye.
-				{"rexporter_job_state", []string{"r_job", "unnamed", "state", "vanished"}, 1},
+				{"rexporter_job_state", []string{"r_job", "127.0.0.1", "state", "vanished"}, 1},
 			})
 			checkNothingDropped(t, mfs)
 		})

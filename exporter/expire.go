@@ -3,7 +3,8 @@ package exporter
 import "time"
 
 // expire removes series whose TTL has passed and jobs (with their series)
-// whose retention has passed. Called with e.mu held.
+// whose retention has passed. A series of a connected job never expires.
+// Called with e.mu held.
 func (e *Exporter) expire(now time.Time) {
 	var gone []*series
 	nowNano := now.UnixNano()
@@ -12,7 +13,23 @@ func (e *Exporter) expire(now time.Time) {
 		if s.b != nil {
 			ttl = s.b.mp.TTL
 		}
-		if ttl > 0 && s.updated.Load() != 0 && nowNano-s.updated.Load() >= int64(ttl) {
+		if ttl <= 0 {
+			continue
+		}
+		last := s.updated.Load()
+		if last == 0 {
+			continue
+		}
+		if j := s.job; j != nil {
+			// A job that is still connected may be in a quiet phase: its
+			// series stay. The TTL runs from its last value or its end,
+			// whichever is later.
+			if j.connections > 0 {
+				continue
+			}
+			last = max(last, j.end.UnixNano())
+		}
+		if nowNano-last >= int64(ttl) {
 			gone = append(gone, s)
 		}
 	}

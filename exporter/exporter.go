@@ -29,10 +29,16 @@ type Options struct {
 	Namespace string
 	// Echo, when set, receives every message as a line, like the blog's server.R.
 	Echo io.Writer
-	// MaxJobs bounds the distinct job names known at once (running, or
-	// ended and retained), not counting "unnamed". A connection naming a new
-	// job beyond it stays unnamed. Default DefaultMaxJobs.
+	// MaxJobs bounds the distinct jobs known at once (running, or ended
+	// and retained), unnamed connections' identities included. A connection
+	// that would make a new job beyond it joins the job "_overflow" and the
+	// refusal is counted. Default DefaultMaxJobs.
 	MaxJobs int
+	// MaxSeriesPerJob caps the series of one job, so that a runaway job
+	// cannot take every series --max-series allows; the fields it refuses
+	// are counted per job. Default a quarter of MaxSeries, but at least 100
+	// (or MaxSeries, if smaller).
+	MaxSeriesPerJob int
 	// JobRetention is how long an ended job and its series stay visible.
 	// Default DefaultJobRetention.
 	JobRetention time.Duration
@@ -76,12 +82,17 @@ type Exporter struct {
 	taken    map[string]*metric  // every family and sample name -> the metric using it
 	list     []*series           // for scraping
 	jobs     map[string]*job     // job name -> job
-	jobFams  []*jobFamily
+	// identities are the job names of connections that have not named
+	// themselves, while one holds them.
+	identities map[string]*identity
+	jobFams    []*jobFamily
 	// lastLogged rate-limits the warning per reject reason.
 	lastLogged map[string]time.Time
 
 	overflowDesc *prometheus.Desc
 	exposed      exposed
+
+	drops dropLog
 
 	echoMu  sync.Mutex
 	echoBuf []byte
@@ -96,6 +107,9 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 	}
 	if opts.MaxSeries <= 0 {
 		opts.MaxSeries = DefaultMaxSeries
+	}
+	if opts.MaxSeriesPerJob <= 0 {
+		opts.MaxSeriesPerJob = max(opts.MaxSeries/4, min(opts.MaxSeries, 100))
 	}
 	if opts.MaxJobs <= 0 {
 		opts.MaxJobs = DefaultMaxJobs
@@ -120,6 +134,7 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 		metrics:      map[string]*metric{},
 		taken:        map[string]*metric{},
 		jobs:         map[string]*job{},
+		identities:   map[string]*identity{},
 		jobFams:      newJobFamilies(),
 		lastLogged:   map[string]time.Time{},
 		overflowDesc: prometheus.NewDesc(overflowFamily, overflowHelp, []string{"metric"}, nil),

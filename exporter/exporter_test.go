@@ -50,10 +50,10 @@ func TestMaxSeriesIsLoggedAtMostOnceAMinute(t *testing.T) {
 		advance   time.Duration
 		wantWarns int
 	}{
-		{0, 1},                // first rejection warns
-		{30 * time.Second, 1}, // within the minute: counted, not logged
-		{31 * time.Second, 2}, // a minute after the first warning
-		{time.Second, 2},
+		{0, 2},                // first rejection warns, and so does the connection's first drop of the reason
+		{30 * time.Second, 2}, // within the minute: counted, not logged
+		{31 * time.Second, 3}, // a minute after the first warning
+		{time.Second, 3},
 	}
 	for i, st := range steps {
 		now = now.Add(st.advance)

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// unnamedJob is the r_job value under which connections that never name
-// themselves are counted in the job metrics. Their values carry no r_job
-// label, so the blog's unchanged client gives plain `random_poisson 11`.
-const unnamedJob = "unnamed"
+// overflowJob is the job of connections that name a new job, or need a new
+// identity, while --max-jobs jobs are known: they share it rather than merge
+// with a real job.
+const overflowJob = overflowValue
 
 // Defaults for the job options.
 const (
@@ -36,19 +36,22 @@ type job struct {
 
 	lastMessage atomic.Int64 // Unix nanoseconds of the last message, 0 before any
 	messages    atomic.Uint64
+	// refused counts the fields refused because the job had
+	// --max-series-per-job series.
+	refused atomic.Uint64
 }
 
 // attach adds a connection to the named job, creating it if needed. It
-// returns nil when the job is new and --max-jobs is reached; the unnamed job
-// is always there to fall back on. Called with e.mu held.
+// returns nil when the job is new and --max-jobs is reached; the overflow
+// job is always there to fall back on. Called with e.mu held.
 func (e *Exporter) attach(name string, now time.Time) *job {
 	j := e.jobs[name]
 	if j == nil {
-		named := len(e.jobs)
-		if e.jobs[unnamedJob] != nil {
-			named--
+		known := len(e.jobs)
+		if e.jobs[overflowJob] != nil {
+			known--
 		}
-		if name != unnamedJob && named >= e.opts.MaxJobs {
+		if name != overflowJob && known >= e.opts.MaxJobs {
 			return nil
 		}
 		j = &job{name: name}

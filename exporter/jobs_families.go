@@ -15,6 +15,8 @@ type jobSnap struct {
 	state       string
 	last        float64 // Unix seconds, 0 before any message
 	messages    float64
+	series      int
+	refused     float64
 }
 
 // snapJobs copies the jobs' state, sorted by name. Called with e.mu held.
@@ -28,6 +30,8 @@ func (e *Exporter) snapJobs() []jobSnap {
 			end:         unixSeconds(j.end),
 			state:       j.state,
 			messages:    float64(j.messages.Load()),
+			series:      len(j.series),
+			refused:     float64(j.refused.Load()),
 		}
 		if last := j.lastMessage.Load(); last != 0 {
 			s.last = float64(last) / 1e9
@@ -58,6 +62,10 @@ func newJobFamilies() []*jobFamily {
 			value: func(j *jobSnap) (float64, bool) { return j.last, j.last != 0 }},
 		{name: "rexporter_job_messages_total", help: "Messages applied from the R job.", typ: "counter",
 			value: func(j *jobSnap) (float64, bool) { return j.messages, true }},
+		{name: "rexporter_job_series", help: "Series the R job has, at most --max-series-per-job.", typ: "gauge",
+			value: func(j *jobSnap) (float64, bool) { return float64(j.series), true }},
+		{name: "rexporter_job_series_refused_total", help: "Fields of the R job refused because it had --max-series-per-job series already.", typ: "counter",
+			value: func(j *jobSnap) (float64, bool) { return j.refused, true }},
 		{name: "rexporter_job_start_timestamp_seconds", help: "When the R job's first connection opened (Unix seconds).", typ: "gauge",
 			value: func(j *jobSnap) (float64, bool) { return j.start, true }},
 		{name: "rexporter_job_state", help: "The R job's state: running, finished (said bye) or vanished (ended without bye); 1 for the current one.", typ: "gauge",

@@ -131,9 +131,9 @@ func TestMaxJobs(t *testing.T) {
 		s := f.e.NewSession(netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(i)))
 		f.send(s, "job: "+name, "x: 1")
 	}
-	// a and b, and c's connection counted as unnamed.
-	if f.count("rexporter_job_up") != 3 || f.count("rexporter_job_up", "r_job", "unnamed") != 1 {
-		t.Errorf("%d jobs, want a, b and unnamed", f.count("rexporter_job_up"))
+	// a and b, and c's connection in the overflow job.
+	if f.count("rexporter_job_up") != 3 || f.count("rexporter_job_up", "r_job", "_overflow") != 1 {
+		t.Errorf("%d jobs, want a, b and _overflow", f.count("rexporter_job_up"))
 	}
 	if f.count("x", "r_job", "c") != 0 {
 		t.Error("the job beyond the cap got a label")
@@ -141,9 +141,9 @@ func TestMaxJobs(t *testing.T) {
 	if got := testutil.ToFloat64(f.e.self.rejected[reasonMaxJobs]); got != 1 {
 		t.Errorf("rejected max_jobs = %v, want 1", got)
 	}
-	// Its values still arrive, as an unnamed connection's.
-	if f.count("x") != 3 {
-		t.Errorf("%d x samples, want 3 (a, b and unlabelled)", f.count("x"))
+	// Its values still arrive, in the overflow job.
+	if f.count("x") != 3 || f.count("x", "r_job", "_overflow") != 1 {
+		t.Errorf("%d x samples, want 3 (a, b and _overflow)", f.count("x"))
 	}
 }
 
@@ -173,11 +173,11 @@ func TestRenamedConnectionLeavesOldJobCleanly(t *testing.T) {
 	f := newJobFixture(t, Options{})
 	s := f.e.NewSession(netip.AddrPort{})
 	f.send(s, "x: 1", "job: named", "x: 2")
-	if f.count("rexporter_job_state", "r_job", "unnamed", "state", "finished") != 1 {
-		t.Error("the unnamed job did not end cleanly when its connection named itself")
+	if f.count("rexporter_job_state", "r_job", "local", "state", "finished") != 1 {
+		t.Error("the connection's identity job did not end cleanly when it named itself")
 	}
-	if f.count("x") != 2 || f.count("x", "r_job", "named") != 1 {
-		t.Error("want one unlabelled and one r_job=named x")
+	if f.count("x") != 2 || f.count("x", "r_job", "named") != 1 || f.count("x", "r_job", "local") != 1 {
+		t.Error("want one r_job=local and one r_job=named x")
 	}
 }
 

@@ -12,18 +12,19 @@ import (
 // Reasons a field's name is refused. They are the values of the reason label
 // of rexporter_rejected_names_total, a bounded set.
 const (
-	reasonMaxSeries = "max_series" // --max-series reached
-	reasonReserved  = "reserved"   // the name would shadow rexporter_*, go_*, process_*, promhttp_*, up or scrape_*
-	reasonCollision = "collision"  // another R name already sanitizes to the same metric name
-	reasonClash     = "clash"      // a metric or sample name is already used by another name's family
-	reasonMaxJobs   = "max_jobs"   // a job name beyond --max-jobs; the connection stays in its current job
-	reasonDropped   = "dropped"    // a mapping rule says drop
+	reasonMaxSeries = "max_series"         // --max-series reached
+	reasonReserved  = "reserved"           // the name would shadow rexporter_*, go_*, process_*, promhttp_*, up or scrape_*
+	reasonCollision = "collision"          // another R name already sanitizes to the same metric name
+	reasonClash     = "clash"              // a metric or sample name is already used by another name's family
+	reasonMaxJobs   = "max_jobs"           // a job name beyond --max-jobs; the connection stays in its current job
+	reasonDropped   = "dropped"            // a mapping rule says drop
+	reasonJobSeries = "max_series_per_job" // the job has --max-series-per-job series already
 	// reasonOverflow is not a refusal: it only rate-limits the log line
 	// when a cap folds a new series into the overflow series.
 	reasonOverflow = "overflow"
 )
 
-var rejectReasons = []string{reasonMaxSeries, reasonReserved, reasonCollision, reasonClash, reasonMaxJobs, reasonDropped}
+var rejectReasons = []string{reasonMaxSeries, reasonReserved, reasonCollision, reasonClash, reasonMaxJobs, reasonDropped, reasonJobSeries}
 
 // Reasons a value is refused although its name is fine: the reason label of
 // rexporter_rejected_values_total.

@@ -9,7 +9,7 @@ import (
 
 // resolve returns the series a field of an R name from a job updates,
 // creating what is missing, or the reason the field is refused. seriesJob is
-// the r_job label value, "" for unnamed connections.
+// the r_job label value (the job's name).
 func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field) (*series, string) {
 	key := seriesKey(seriesJob, raw)
 	e.mu.RLock()
@@ -30,6 +30,10 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 	}
 	if b.mp.Drop {
 		return nil, reasonDropped
+	}
+	if j != nil && len(j.series) >= e.opts.MaxSeriesPerJob && len(e.list) < e.opts.MaxSeries {
+		e.logRejected(reasonJobSeries, b.display, "", "")
+		return nil, reasonJobSeries
 	}
 	kind, unit := kindOf(f.Kind), unitOf(b.mp.Units, f)
 

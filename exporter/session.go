@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"fmt"
 	"hash/maphash"
 	"log/slog"
 	"net/netip"
@@ -38,11 +39,20 @@ type Session struct {
 	// job is the job the connection belongs to, nil until its first
 	// message: a connection that never says anything is not a job.
 	job *job
-	// seriesJob is the r_job label of the connection's values, "" while
-	// it is unnamed; jobHash is its hash for the name table.
+	// seriesJob is the r_job label of the connection's values (the job's
+	// name); jobHash is its hash for the name table.
 	seriesJob string
 	jobHash   uint64
 	bye       bool
+	// ident is the identity of a connection that has not named itself (nil
+	// once it has); established says it holds it as a long-lived connection
+	// (see IdentityHold).
+	ident       *identity
+	established bool
+	// dropLogged has a bit for every drop reason already logged for this
+	// connection (see drop); cur is the message being handled, for drop.
+	dropLogged uint64
+	cur        []byte
 	// cache maps raw names that the name table does not hold to their
 	// overflow series or refusal; it is cleared when the job changes, and
 	// when the exporter's generation does (series removed, mapping reloaded).
@@ -90,6 +100,9 @@ func (s *Session) Begin(now time.Time) {
 	s.watched = s.e.tap.Load() != nil
 	s.now = now
 	s.nowNano = now.UnixNano()
+	if s.ident != nil && !s.established && now.Sub(s.start) >= IdentityHold {
+		s.establish(now)
+	}
 }
 
 // End applies the numbers held back and publishes the batch's bookkeeping
@@ -139,18 +152,16 @@ func (s *Session) message(msg []byte) {
 	if e.opts.Echo != nil {
 		e.echo(msg)
 	}
+	s.cur = msg
 	if err := parser.Parse(msg, &s.msg); err != nil {
-		reason := e.self.parseError(err)
-		if e.logger.Enabled(context.Background(), slog.LevelDebug) {
-			e.logger.Debug("dropped message", "remote", s.remote.String(), "reason", reason, "err", err)
-		}
+		s.drop(e.self.parseError(err), "", err)
 		s.tap(msg, err)
 		return
 	}
 	now := s.now
 	switch s.msg.Kind {
 	case parser.KindJob:
-		s.name(parser.DisplayName(s.msg.Job), now)
+		s.name(s.msg.Job, now)
 	case parser.KindBye:
 		s.bye = true
 		s.ensureJob(now)
@@ -176,6 +187,7 @@ func (s *Session) apply() {
 			// other fields it is refused rather than made a metric, so it
 			// means one thing only.
 			e.self.rejected[reasonReserved].Inc()
+			s.drop(reasonReserved, "job", nil)
 			continue
 		}
 		if f.Kind == parser.ValueMissing {
@@ -189,6 +201,7 @@ func (s *Session) apply() {
 		}
 		if reason := s.observe(ser, f); reason != "" {
 			e.self.rejectedValues[reason].Inc()
+			s.drop(reason, parser.DisplayName(f.Name), nil)
 			continue
 		}
 		// Messages of one read share their time: skip the store (a write
@@ -260,50 +273,6 @@ func (s *Session) flushRun() {
 	s.runSeries = nil
 }
 
-// ensureJob makes a connection that sends values without naming itself a
-// member of the unnamed job.
-func (s *Session) ensureJob(now time.Time) {
-	if s.job != nil {
-		return
-	}
-	s.e.mu.Lock()
-	s.job = s.e.attach(unnamedJob, now)
-	s.e.mu.Unlock()
-}
-
-// name moves the connection to the named job. A job calling itself
-// "unnamed" is the unnamed job. Beyond --max-jobs the connection keeps its
-// current job and the refusal is counted.
-func (s *Session) name(name string, now time.Time) {
-	if s.job != nil && s.job.name == name {
-		return
-	}
-	e := s.e
-	e.mu.Lock()
-	j := e.attach(name, now)
-	if j == nil {
-		e.logRejected(reasonMaxJobs, name, "", "")
-		e.mu.Unlock()
-		e.self.rejected[reasonMaxJobs].Inc()
-		s.ensureJob(now)
-		return
-	}
-	if s.job != nil {
-		// Renaming is not an ending: the old job loses a connection cleanly.
-		e.detach(s.job, true, now)
-	}
-	e.mu.Unlock()
-	// The messages so far count for the old job.
-	s.flushCounts()
-	s.job = j
-	s.seriesJob = name
-	if name == unnamedJob {
-		s.seriesJob = ""
-	}
-	s.jobHash = maphash.String(e.seed, s.seriesJob)
-	s.forget()
-}
-
 // recentSlots is the size of a session's recent-series cache; a power of two.
 const recentSlots = 16
 
@@ -363,6 +332,7 @@ func (s *Session) lookup(f *parser.Field) *series {
 		if valueRefusal(c.reason) {
 			// The name is fine, only this value is not: do not remember.
 			e.self.rejectedValues[c.reason].Inc()
+			s.drop(c.reason, parser.DisplayName(f.Name), nil)
 			return nil
 		}
 		if c.series != nil && !c.series.isOverflow() {
@@ -376,6 +346,10 @@ func (s *Session) lookup(f *parser.Field) *series {
 	}
 	if c.series == nil {
 		e.self.rejected[c.reason].Inc()
+		if c.reason == reasonJobSeries {
+			s.job.refused.Add(1)
+		}
+		s.drop(c.reason, parser.DisplayName(f.Name), nil)
 	}
 	return c.series
 }
@@ -383,9 +357,11 @@ func (s *Session) lookup(f *parser.Field) *series {
 // Oversized notes a message that was too long and was discarded (the ingest
 // server counts it).
 func (s *Session) Oversized(dropped int) {
-	if s.e.logger.Enabled(context.Background(), slog.LevelDebug) {
-		s.e.logger.Debug("dropped oversized message", "remote", s.remote.String(), "bytes", dropped)
+	if !s.inBatch {
+		s.now = s.e.now()
 	}
+	s.cur = nil
+	s.drop(reasonOversized, "", fmt.Errorf("a message of %d bytes, longer than --max-message-bytes: end messages with a newline", dropped))
 }
 
 // Close ends the session when its connection ends. The job finished cleanly
@@ -398,6 +374,10 @@ func (s *Session) Close(err error) {
 	if s.job != nil {
 		e.mu.Lock()
 		e.detach(s.job, s.bye, now)
+		if s.ident != nil {
+			e.releaseIdentity(s.ident, s.established)
+			s.ident = nil
+		}
 		e.mu.Unlock()
 	}
 	if e.logger.Enabled(context.Background(), slog.LevelDebug) {

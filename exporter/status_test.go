@@ -96,17 +96,17 @@ rules:
 		Time:      t2,
 		MaxSeries: 100,
 		Series: []SeriesStatus{
-			{RName: "Random Poisson", Metric: "random_poisson", Kind: "number", Types: []string{"gauge", "counter", "histogram"}, Value: 7, Applied: 1, Updated: t2},
+			{RName: "Random Poisson", Metric: "random_poisson", Kind: "number", Types: []string{"gauge", "counter", "histogram"}, Job: "127.0.0.1", Value: 7, Applied: 1, Updated: t2},
 			{RName: "Random Poisson", Metric: "random_poisson", Kind: "number", Types: []string{"gauge", "counter", "histogram"}, Job: "fit", Value: 12, Applied: 2, Updated: t1},
 			{RName: "loss train", Metric: "loss", Kind: "number", Types: []string{"gauge"}, Job: "fit", Labels: []Label{{"split", "train"}}, Value: 0.5, Applied: 1, Updated: t1},
 			{RName: "phase", Metric: "phase", Kind: "state", Types: []string{"gauge"}, Job: "fit", State: "fitting model", Applied: 1, Updated: t1},
-			{RName: "short lived", Metric: "short_lived", Kind: "number", Types: []string{"gauge", "counter", "histogram"}, Value: 1, Applied: 1, Updated: t2},
+			{RName: "short lived", Metric: "short_lived", Kind: "number", Types: []string{"gauge", "counter", "histogram"}, Job: "127.0.0.1", Value: 1, Applied: 1, Updated: t2},
 			{RName: "step", Metric: "step", Kind: "progress", Types: []string{"gauge"}, Job: "fit", Value: 3, Steps: 10, Applied: 1, Updated: t1},
 			{RName: "wait", Metric: "wait_seconds", Kind: "number", Unit: "seconds", Types: []string{"gauge", "counter", "histogram"}, Job: "fit", Value: 0.012, Applied: 1, Updated: t1},
 		},
 		Jobs: []JobStatus{
+			{Name: "127.0.0.1", State: "running", Connections: 1, Start: t2, LastMessage: t2, Messages: 1},
 			{Name: "fit", State: "finished", Start: t0, End: t1, LastMessage: t1, Messages: 4},
-			{Name: "unnamed", State: "running", Connections: 1, Start: t2, LastMessage: t2, Messages: 1},
 		},
 	}
 	if !reflect.DeepEqual(want.Series, got.Series) {
@@ -119,8 +119,14 @@ rules:
 		t.Errorf("time %s, max series %d; want %s, %d", got.Time, got.MaxSeries, want.Time, want.MaxSeries)
 	}
 
-	// The TTL passes with nothing scraping: the snapshot forgets the
-	// series, as a scrape would.
+	// While its connection is open the series stays, however quiet.
+	now = now.Add(time.Hour)
+	if !slices.ContainsFunc(e.Snapshot().Series, func(s SeriesStatus) bool { return s.RName == "short lived" }) {
+		t.Error("a connected job's series expired")
+	}
+	// The TTL passes after the job ended, with nothing scraping: the
+	// snapshot forgets the series, as a scrape would.
+	b.Close(nil)
 	now = now.Add(time.Minute)
 	for _, s := range e.Snapshot().Series {
 		if s.RName == "short lived" {
@@ -195,10 +201,10 @@ func TestTapOutcomes(t *testing.T) {
 		refused []Refusal
 	}{
 		"applied": {
-			msg: "[2026-11-25 17:06:16] - Random Poisson: 11", outcome: "ok", job: "unnamed",
+			msg: "[2026-11-25 17:06:16] - Random Poisson: 11", outcome: "ok", job: "192.0.2.1",
 		},
 		"NA is not a refusal": {
-			msg: "x: NA, y: 1", outcome: "ok", job: "unnamed",
+			msg: "x: NA, y: 1", outcome: "ok", job: "192.0.2.1",
 		},
 		"parse error before any job": {
 			msg: "x: 0,5", outcome: "missing_colon",
@@ -210,10 +216,10 @@ func TestTapOutcomes(t *testing.T) {
 			msg: "job: fit-model", outcome: "ok", job: "fit-model",
 		},
 		"job among other fields is reserved": {
-			msg: "x: 1, job: 2", outcome: "ok", job: "unnamed", refused: []Refusal{{"job", "reserved"}},
+			msg: "x: 1, job: 2", outcome: "ok", job: "192.0.2.1", refused: []Refusal{{"job", "reserved"}},
 		},
 		"kind mismatch on a cached name": {
-			setup: []string{"x: 1"}, msg: "x: fitting, y: 2", outcome: "ok", job: "unnamed",
+			setup: []string{"x: 1"}, msg: "x: fitting, y: 2", outcome: "ok", job: "192.0.2.1",
 			refused: []Refusal{{"x", "kind_mismatch"}},
 		},
 		"kind mismatch on another job's name": {
@@ -221,28 +227,28 @@ func TestTapOutcomes(t *testing.T) {
 			refused: []Refusal{{"x", "kind_mismatch"}},
 		},
 		"unit mismatch": {
-			setup: []string{"wait: 1 secs"}, msg: "wait: 3", outcome: "ok", job: "unnamed",
+			setup: []string{"wait: 1 secs"}, msg: "wait: 3", outcome: "ok", job: "192.0.2.1",
 			refused: []Refusal{{"wait", "unit_mismatch"}},
 		},
 		"bad increment": {
 			mapping: "rules:\n  - match: rows\n    counter: increment\n",
-			setup:   []string{"rows: 5"}, msg: "rows: -1", outcome: "ok", job: "unnamed",
+			setup:   []string{"rows: 5"}, msg: "rows: -1", outcome: "ok", job: "192.0.2.1",
 			refused: []Refusal{{"rows", "bad_increment"}},
 		},
 		"dropped by a rule": {
 			mapping: "rules:\n  - match: \"debug *\"\n    drop: true\n",
-			msg:     "debug x: 1, kept: 2", outcome: "ok", job: "unnamed",
+			msg:     "debug x: 1, kept: 2", outcome: "ok", job: "192.0.2.1",
 			refused: []Refusal{{"debug x", "dropped"}},
 		},
 		"reserved metric name": {
-			msg: "go goroutines: 1", outcome: "ok", job: "unnamed", refused: []Refusal{{"go goroutines", "reserved"}},
+			msg: "go goroutines: 1", outcome: "ok", job: "192.0.2.1", refused: []Refusal{{"go goroutines", "reserved"}},
 		},
 		"collision": {
-			setup: []string{"Loss: 1"}, msg: "loss: 2", outcome: "ok", job: "unnamed",
+			setup: []string{"Loss: 1"}, msg: "loss: 2", outcome: "ok", job: "192.0.2.1",
 			refused: []Refusal{{"loss", "collision"}},
 		},
 		"max series": {
-			opts: Options{MaxSeries: 1}, setup: []string{"a: 1"}, msg: "b: 1", outcome: "ok", job: "unnamed",
+			opts: Options{MaxSeries: 1}, setup: []string{"a: 1"}, msg: "b: 1", outcome: "ok", job: "192.0.2.1",
 			refused: []Refusal{{"b", "max_series"}},
 		},
 		"folded into the overflow series": {
@@ -250,7 +256,7 @@ func TestTapOutcomes(t *testing.T) {
 			refused: []Refusal{{"a", "overflow"}},
 		},
 		"max jobs": {
-			opts: Options{MaxJobs: 1}, setup: []string{"job: first"}, msg: "job: second", outcome: "ok", job: "first",
+			opts: Options{MaxJobs: 1}, setup: []string{"job: first"}, msg: "job: second", outcome: "ok", job: "_overflow",
 			refused: []Refusal{{"job", "max_jobs"}},
 		},
 	}

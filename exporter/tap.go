@@ -95,7 +95,7 @@ func (s *Session) record(msg []byte, err error) {
 	case err != nil:
 		m.Outcome, m.Error = parseReason(err), err.Error()
 	case s.msg.Kind == parser.KindJob:
-		if s.job == nil || s.job.name != parser.DisplayName(s.msg.Job) {
+		if n := jobName(s.msg.Job); n != "" && (s.job == nil || s.job.name != n) {
 			m.refuse("job", reasonMaxJobs)
 		}
 	case s.msg.Kind == parser.KindValues:

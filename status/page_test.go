@@ -224,7 +224,7 @@ func TestWatched(t *testing.T) {
 		t.Fatalf("after a request: watched %v, messages %+v (want none from before)", f.page.Watched(), r.Messages)
 	}
 	s.Message([]byte("during: 2"))
-	waitFor(t, "history of the series", func() bool { return len(f.page.hist.Values("during")) >= 2 })
+	waitFor(t, "history of the series", func() bool { return len(f.page.hist.Values(`during{r_job="local"}`)) >= 2 })
 	r, _ = f.status(t, "/api/status")
 	if len(r.Messages) != 1 || r.Messages[0].Text != "during: 2" {
 		t.Errorf("messages while watched %+v, want only during: 2", r.Messages)
