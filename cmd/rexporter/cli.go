@@ -29,13 +29,14 @@ type CLI struct {
 type ServeCmd struct {
 	Listen          []string      `default:"6000" placeholder:"[HOST:]PORT" help:"Address to receive R messages on: 6000, :6000 or 127.0.0.1:6000 (repeatable; default 6000)."`
 	ListenAllow     []string      `name:"listen.allow" placeholder:"CIDR" help:"Only accept R clients from this network (10.0.0.0/8, 127.0.0.1, ::1; repeatable or comma-separated). Default: every client; the ingest port has no authentication."`
-	Metrics         []string      `aliases:"web.listen-address" default:":9100" placeholder:"[HOST]:PORT" help:"Address to serve /metrics on (repeatable; default :9100). Also --web.listen-address."`
+	Metrics         []string      `aliases:"web.listen-address" default:":9100" placeholder:"[HOST:]PORT" help:"Address to serve /metrics on: 9100, :9100 or 127.0.0.1:9100 (repeatable; default :9100). Also --web.listen-address."`
 	TelemetryPath   string        `name:"web.telemetry-path" default:"/metrics" help:"Path under which to expose metrics."`
 	WebConfigFile   string        `name:"web.config.file" type:"existingfile" placeholder:"FILE" help:"Exporter-toolkit web configuration file for TLS and basic auth."`
 	MaxMessageBytes int           `default:"65536" help:"Longest message accepted; longer ones are discarded up to their end and counted."`
 	MaxConnections  int           `default:"1024" help:"Most client connections open at once; beyond it new connections are closed at once and counted."`
 	MaxSeries       int           `default:"10000" help:"Most series (R name × job); new ones beyond it are rejected and counted."`
-	MaxJobs         int           `default:"100" help:"Most distinct job names known at once (running, or ended and retained); beyond it a connection stays unnamed."`
+	MaxSeriesPerJob int           `placeholder:"N" help:"Most series one job may have, so that one runaway job cannot take them all; beyond it the job's new names are refused and counted per job. Default: a quarter of --max-series, at least 100."`
+	MaxJobs         int           `default:"100" help:"Most jobs known at once (running, or ended and retained; an unnamed connection's identity is a job too); beyond it a connection joins the job _overflow."`
 	JobRetention    time.Duration `default:"1h" help:"How long an ended job and its series stay visible."`
 	Namespace       string        `placeholder:"PREFIX" help:"Prefix for every metric built from R names (\"r\" gives r_random_poisson)."`
 	QuietGap        time.Duration `default:"20ms" help:"An unterminated message is complete after this long without new bytes on its connection (0 disables)."`
@@ -66,6 +67,9 @@ func (c *ServeCmd) Validate() error {
 	if c.MaxSeries < 1 {
 		errs = append(errs, errors.New("--max-series must be at least 1"))
 	}
+	if c.MaxSeriesPerJob < 0 {
+		errs = append(errs, errors.New("--max-series-per-job must not be negative"))
+	}
 	if c.QuietGap < 0 {
 		errs = append(errs, errors.New("--quiet-gap must not be negative"))
 	}
@@ -76,6 +80,14 @@ func (c *ServeCmd) Validate() error {
 		if _, err := listenAddress(l); err != nil {
 			errs = append(errs, fmt.Errorf("--listen: %w", err))
 		}
+	}
+	for i, l := range c.Metrics {
+		a, err := listenAddress(l)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--metrics: %w", err))
+			continue
+		}
+		c.Metrics[i] = a // exporter-toolkit is given the HOST:PORT form
 	}
 	if _, err := allowPrefixes(c.ListenAllow); err != nil {
 		errs = append(errs, err)

@@ -62,6 +62,28 @@ func TestCLIGrammar(t *testing.T) {
 				}
 			},
 		},
+		"a bare port for --metrics, as for --listen": {
+			args:    []string{"--listen", "6000", "--metrics", "9100", "--metrics", "127.0.0.1:9200"},
+			wantCmd: "serve",
+			check: func(t *testing.T, c *CLI) {
+				if strings.Join(c.Serve.Metrics, " ") != ":9100 127.0.0.1:9200" {
+					t.Errorf("metrics %v, want :9100 127.0.0.1:9200", c.Serve.Metrics)
+				}
+			},
+		},
+		"a bad --metrics address is refused": {
+			args:    []string{"--metrics", "nine"},
+			wantErr: `--metrics: "nine" is not PORT, :PORT or HOST:PORT`,
+		},
+		"max series per job": {
+			args:    []string{"--max-series-per-job", "50"},
+			wantCmd: "serve",
+			check: func(t *testing.T, c *CLI) {
+				if c.Serve.MaxSeriesPerJob != 50 {
+					t.Errorf("max series per job %d, want 50", c.Serve.MaxSeriesPerJob)
+				}
+			},
+		},
 		"environment variables": {
 			env:     map[string]string{"REXPORTER_MAX_SERIES": "5", "REXPORTER_LOG_LEVEL": "debug", "REXPORTER_WEB_TELEMETRY_PATH": "/m"},
 			wantCmd: "serve",

@@ -45,11 +45,12 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		return fmt.Errorf("--config.file: %w", err)
 	}
 	opts := exporter.Options{
-		Mapper:       mapper,
-		MaxSeries:    c.MaxSeries,
-		Namespace:    c.Namespace,
-		MaxJobs:      c.MaxJobs,
-		JobRetention: c.JobRetention,
+		Mapper:          mapper,
+		MaxSeries:       c.MaxSeries,
+		Namespace:       c.Namespace,
+		MaxJobs:         c.MaxJobs,
+		MaxSeriesPerJob: c.MaxSeriesPerJob,
+		JobRetention:    c.JobRetention,
 	}
 	if c.Echo {
 		opts.Echo = e.stdout
@@ -74,7 +75,7 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	webLs, err := listenAll("--metrics", c.Metrics, nil)
+	webLs, err := listenAll("--metrics", c.Metrics, listenAddress)
 	if err != nil {
 		closeAll(ingestLs)
 		return err
