@@ -16,7 +16,7 @@ import (
 func newBenchExporter(b *testing.B, maxSeries int) (*Exporter, *prometheus.Registry) {
 	b.Helper()
 	user := prometheus.NewRegistry()
-	e, err := New(Options{MaxSeries: maxSeries}, user, prometheus.NewRegistry(), slog.New(slog.DiscardHandler), time.Now)
+	e, err := New(Options{MaxSeries: maxSeries, MaxSeriesPerJob: maxSeries}, user, prometheus.NewRegistry(), slog.New(slog.DiscardHandler), time.Now)
 	if err != nil {
 		b.Fatal(err)
 	}

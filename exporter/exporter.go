@@ -36,7 +36,7 @@ type Options struct {
 	MaxJobs int
 	// MaxSeriesPerJob caps the series of one job, so that a runaway job
 	// cannot take every series --max-series allows; the fields it refuses
-	// are counted per job. Default a quarter of MaxSeries, but at least 100
+	// are counted per job. Default half of MaxSeries, but at least 100
 	// (or MaxSeries, if smaller).
 	MaxSeriesPerJob int
 	// JobRetention is how long an ended job and its series stay visible.
@@ -109,7 +109,7 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 		opts.MaxSeries = DefaultMaxSeries
 	}
 	if opts.MaxSeriesPerJob <= 0 {
-		opts.MaxSeriesPerJob = max(opts.MaxSeries/4, min(opts.MaxSeries, 100))
+		opts.MaxSeriesPerJob = max(opts.MaxSeries/2, min(opts.MaxSeries, 100))
 	}
 	if opts.MaxJobs <= 0 {
 		opts.MaxJobs = DefaultMaxJobs

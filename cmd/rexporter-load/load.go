@@ -25,9 +25,10 @@ type loadPlan struct {
 
 // loadResult is what was sent and when.
 type loadResult struct {
-	sent  int64     // messages written completely
-	first time.Time // just before the first write
-	last  time.Time // when the last write returned
+	sent    int64     // messages written completely, the job messages aside
+	control int64     // the job messages, one per connection
+	first   time.Time // just before the first write
+	last    time.Time // when the last write returned
 }
 
 // sendLoad dials every connection, then starts them all at once; each sends
@@ -48,6 +49,13 @@ func sendLoad(ctx context.Context, p *Payload, plan loadPlan) (loadResult, error
 			return loadResult{}, fmt.Errorf("connect to %s: %w", plan.addr, err)
 		}
 		conns = append(conns, c)
+		// Every connection belongs to one named job, as the workers of one
+		// R job do: they share the series of each name. (Unnamed, each
+		// long-lived connection would be a job of its own.) The exporter
+		// counts these messages too; Measure takes them off.
+		if _, err := c.Write(p.JobMessage()); err != nil {
+			return loadResult{}, fmt.Errorf("name the job on %s: %w", plan.addr, err)
+		}
 	}
 
 	var stop atomic.Bool
@@ -70,7 +78,7 @@ func sendLoad(ctx context.Context, p *Payload, plan loadPlan) (loadResult, error
 	t0 = time.Now()
 	close(start)
 	wg.Wait()
-	res := loadResult{first: t0}
+	res := loadResult{first: t0, control: int64(len(conns))}
 	for i, n := range sent {
 		res.sent += n
 		if ends[i].After(res.last) {

@@ -103,7 +103,7 @@ func measureLoad(ctx context.Context, c *RunCmd, p *Payload, ep *endpoint, sc *s
 		return err
 	}
 	m.SenderCPU = selfCPU() - self0
-	done, polls, err := sc.waitFor(ctx, base.processed()+float64(res.sent), c.WaitTimeout, c.Poll)
+	done, polls, err := sc.waitFor(ctx, base.processed()+float64(res.sent+res.control), c.WaitTimeout, c.Poll)
 	m.Polls = polls
 	if err != nil {
 		return fmt.Errorf("%s: %w", ep.name, err)
@@ -112,7 +112,7 @@ func measureLoad(ctx context.Context, c *RunCmd, p *Payload, ep *endpoint, sc *s
 	if err != nil {
 		return err
 	}
-	m.Counted = int64(done.messages - base.messages)
+	m.Counted = int64(done.messages-base.messages) - res.control
 	m.ParseErrors = int64(done.parseErrors - base.parseErrors)
 	m.Seconds = done.header.Sub(res.first).Seconds()
 	m.SendSeconds = res.last.Sub(res.first).Seconds()

@@ -26,6 +26,7 @@ type Payload struct {
 	ends     []int // ends[j] is the offset just past ring message j
 	names    int
 	perWrite int
+	newline  bool
 }
 
 // BuildPayload builds the ring for names distinct names, perWrite messages
@@ -35,7 +36,7 @@ type Payload struct {
 func BuildPayload(names, perWrite int, newline bool) *Payload {
 	n := names * len(values)
 	n = (n + perWrite - 1) / perWrite * perWrite
-	p := &Payload{ends: make([]int, n), names: names, perWrite: perWrite}
+	p := &Payload{ends: make([]int, n), names: names, perWrite: perWrite, newline: newline}
 	buf := make([]byte, 0, n*(len(stamp)+32))
 	for j := range n {
 		buf = append(buf, stamp...)
@@ -50,6 +51,16 @@ func BuildPayload(names, perWrite int, newline bool) *Payload {
 	}
 	p.buf = buf
 	return p
+}
+
+// JobMessage is the message that names a connection's job
+// (rexporter-load), framed like the payload's messages: with a newline, or
+// as a timestamped record that the next record's "[date" ends.
+func (p *Payload) JobMessage() []byte {
+	if p.newline {
+		return []byte("job: rexporter-load\n")
+	}
+	return []byte(stamp + "job: rexporter-load")
 }
 
 // Len is the number of messages in the ring.

@@ -35,7 +35,7 @@ type ServeCmd struct {
 	MaxMessageBytes int           `default:"65536" help:"Longest message accepted; longer ones are discarded up to their end and counted."`
 	MaxConnections  int           `default:"1024" help:"Most client connections open at once; beyond it new connections are closed at once and counted."`
 	MaxSeries       int           `default:"10000" help:"Most series (R name × job); new ones beyond it are rejected and counted."`
-	MaxSeriesPerJob int           `placeholder:"N" help:"Most series one job may have, so that one runaway job cannot take them all; beyond it the job's new names are refused and counted per job. Default: a quarter of --max-series, at least 100."`
+	MaxSeriesPerJob int           `placeholder:"N" help:"Most series one job may have, so that one runaway job cannot take them all; beyond it the job's new names are refused and counted per job. Default: half of --max-series, at least 100."`
 	MaxJobs         int           `default:"100" help:"Most jobs known at once (running, or ended and retained; an unnamed connection's identity is a job too); beyond it a connection joins the job _overflow."`
 	JobRetention    time.Duration `default:"1h" help:"How long an ended job and its series stay visible."`
 	Namespace       string        `placeholder:"PREFIX" help:"Prefix for every metric built from R names (\"r\" gives r_random_poisson)."`
