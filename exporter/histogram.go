@@ -121,6 +121,12 @@ func nativeSchema(factor float64) int32 {
 // observe adds values; NaN and ±Inf are left out.
 func (h *histogram) observe(vs []float64) {
 	h.mu.Lock()
+	h.observeLocked(vs)
+	h.mu.Unlock()
+}
+
+// observeLocked is observe with h.mu held.
+func (h *histogram) observeLocked(vs []float64) {
 	for _, v := range vs {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
@@ -131,7 +137,6 @@ func (h *histogram) observe(vs []float64) {
 			h.observeNative(v)
 		}
 	}
-	h.mu.Unlock()
 }
 
 // bucket is the classic bucket of v: the first whose bound is >= v.

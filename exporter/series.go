@@ -46,7 +46,13 @@ type series struct {
 	count   atomic.Uint64 // float64 bits of the counter
 	hist    *histogram
 
-	mu        sync.Mutex // for counter totals and states
+	mu sync.Mutex // for counter totals, states, and the order of gauge updates
+	// stamp is the receive stamp (see Session.stamp) of the update that set
+	// the gauge, progress or state: an update stamped earlier, applied late
+	// because its connection's goroutine ran late, does not overwrite it.
+	// Guarded by mu, but for a number series with a histogram by the
+	// histogram's lock (see applyNumbers).
+	stamp     int64
 	lastTotal float64
 	states    []string // in order of first appearance, at most MaxStates + 1
 	current   int
@@ -95,12 +101,13 @@ func (s *series) checkNumber(v float64) (finite bool, refused string) {
 	return finite, ""
 }
 
-// applyNumbers applies checked numbers, in the order they came: the gauge
-// takes the last, the counter and the histogram all of them. A run of one
-// connection's values for one series is applied at once, so that a counter
-// and a histogram that every connection updates are written once per read
-// rather than once per message.
-func (s *series) applyNumbers(vs []float64) {
+// applyNumbers applies checked numbers, in the order they came, received
+// with stamp: the gauge takes the last unless a later stamp set it already,
+// the counter and the histogram take all of them. A run of one connection's
+// values for one series is applied at once, so that a counter and a
+// histogram that every connection updates are written once per read rather
+// than once per message.
+func (s *series) applyNumbers(vs []float64, stamp int64) {
 	if s.counter {
 		switch s.mode {
 		case mapping.CounterMessages:
@@ -124,14 +131,37 @@ func (s *series) applyNumbers(vs []float64) {
 			s.mu.Unlock()
 		}
 	}
-	s.last.Store(math.Float64bits(vs[len(vs)-1]))
-	if s.hist != nil {
-		s.hist.observe(vs)
+	// The histogram's lock also orders the gauge, so that the usual series
+	// (gauge, counter, histogram) takes one lock per run.
+	if h := s.hist; h != nil {
+		h.mu.Lock()
+		h.observeLocked(vs)
+		s.setLast(vs[len(vs)-1], stamp)
+		h.mu.Unlock()
+		return
+	}
+	s.mu.Lock()
+	s.setLast(vs[len(vs)-1], stamp)
+	s.mu.Unlock()
+}
+
+// setLast sets the gauge to v unless a later stamp set it already. Called
+// with the histogram's lock held, or mu for a series without one.
+func (s *series) setLast(v float64, stamp int64) {
+	if stamp >= s.stamp {
+		s.stamp = stamp
+		s.last.Store(math.Float64bits(v))
 	}
 }
 
-// observeProgress applies done out of steps.
-func (s *series) observeProgress(done, steps float64) {
+// observeProgress applies done out of steps, received with stamp.
+func (s *series) observeProgress(done, steps float64, stamp int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if stamp < s.stamp {
+		return
+	}
+	s.stamp = stamp
 	s.last.Store(math.Float64bits(done))
 	s.steps.Store(math.Float64bits(steps))
 }
@@ -140,12 +170,16 @@ func (s *series) observeProgress(done, steps float64) {
 // states, new ones fold into otherState so the label set stays bounded.
 // A state that is not valid UTF-8 is latin1, decoded like a name: it becomes
 // a label value, which must be UTF-8.
-func (s *series) observeState(text []byte) (folded bool) {
+func (s *series) observeState(text []byte, stamp int64) (folded bool) {
 	if !utf8.Valid(text) {
 		text = []byte(parser.DisplayName(text))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if stamp < s.stamp {
+		return false // a later state is current already
+	}
+	s.stamp = stamp
 	for i, st := range s.states {
 		if st == string(text) {
 			s.current = i

@@ -69,6 +69,10 @@ type Session struct {
 	inBatch bool
 	now     time.Time
 	nowNano int64
+	// stamp orders the batch's updates against other connections' (see
+	// Begin); begun says a batch has begun before.
+	stamp   int64
+	begun   bool
 	pending uint64
 	// watched: the status page is watching (its tap is on) for this message.
 	watched bool
@@ -100,6 +104,20 @@ func (s *Session) Begin(now time.Time) {
 	s.watched = s.e.tap.Load() != nil
 	s.now = now
 	s.nowNano = now.UnixNano()
+	// Updates are ordered by when they arrived, not by when their
+	// connection's goroutine got to apply them: a gauge keeps the value
+	// that arrived last. Later batches are stamped with their receive time;
+	// a connection's first batch with the time the connection was accepted
+	// (when it came within IdentityHold of it), which orders a burst of
+	// short connections, one message each, as they were made, whichever
+	// goroutine runs first.
+	s.stamp = s.nowNano
+	if !s.begun {
+		s.begun = true
+		if now.Sub(s.start) < IdentityHold {
+			s.stamp = s.start.UnixNano()
+		}
+	}
 	if s.ident != nil && !s.established && now.Sub(s.start) >= IdentityHold {
 		s.establish(now)
 	}
@@ -229,9 +247,9 @@ func (s *Session) observe(ser *series, f *parser.Field) string {
 	}
 	switch ser.kind {
 	case kindProgress:
-		ser.observeProgress(f.Value, f.Total)
+		ser.observeProgress(f.Value, f.Total, s.stamp)
 	case kindState:
-		if ser.observeState(f.State) {
+		if ser.observeState(f.State, s.stamp) {
 			s.e.self.foldedStates.Inc()
 		}
 	default:
@@ -267,7 +285,7 @@ func (s *Session) queue(ser *series, v float64) {
 // flushRun applies the values held back.
 func (s *Session) flushRun() {
 	if len(s.run) > 0 {
-		s.runSeries.applyNumbers(s.run)
+		s.runSeries.applyNumbers(s.run, s.stamp)
 		s.run = s.run[:0]
 	}
 	s.runSeries = nil
