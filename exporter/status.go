@@ -12,6 +12,9 @@ type Snapshot struct {
 	Series    []SeriesStatus // in no particular order
 	Jobs      []JobStatus    // in no particular order
 	MaxSeries int            // the --max-series cap
+	// Refused are the last messages and fields dropped, newest first
+	// (kept always, not only while the status page is watched).
+	Refused []Refused
 }
 
 // SeriesStatus describes one series.
@@ -72,7 +75,8 @@ func (e *Exporter) Snapshot() Snapshot {
 	}
 	e.mu.Unlock()
 
-	snap := Snapshot{Time: now, Series: make([]SeriesStatus, 0, len(list)), Jobs: jobs, MaxSeries: e.opts.MaxSeries}
+	snap := Snapshot{Time: now, Series: make([]SeriesStatus, 0, len(list)), Jobs: jobs, MaxSeries: e.opts.MaxSeries,
+		Refused: e.RecentRefused()}
 	for _, s := range list {
 		snap.Series = append(snap.Series, s.status())
 	}

@@ -28,6 +28,34 @@ type Response struct {
 	// MessagesRecorded counts the messages the ring has seen (only while
 	// someone watches).
 	MessagesRecorded uint64 `json:"messages_recorded"`
+	// Refused are the last messages and fields rexporter dropped, newest
+	// first, with the reason they were counted under; kept whether or not
+	// anyone watches.
+	Refused []Refused `json:"refused"`
+}
+
+// Refused is a dropped message, or a dropped field of one.
+type Refused struct {
+	Time   time.Time `json:"time"`
+	Remote string    `json:"remote"`
+	Job    string    `json:"job"`
+	Field  string    `json:"field,omitempty"` // the R name of a dropped field; absent when the whole message was dropped
+	Reason string    `json:"reason"`          // the reason label it was counted under
+	Error  string    `json:"error,omitempty"`
+	Text   string    `json:"text"` // the start of the message
+}
+
+// buildRefused converts the exporter's list.
+func buildRefused(rs []exporter.Refused) []Refused {
+	out := make([]Refused, 0, len(rs))
+	for _, r := range rs {
+		remote := ""
+		if r.Remote.IsValid() {
+			remote = r.Remote.String()
+		}
+		out = append(out, Refused{Time: r.Time.UTC(), Remote: remote, Job: r.Job, Field: r.Field, Reason: r.Reason, Error: r.Error, Text: r.Text})
+	}
+	return out
 }
 
 // Series is one series of the exporter.

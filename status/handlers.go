@@ -50,6 +50,7 @@ func (p *Page) serveAPI(w http.ResponseWriter, r *http.Request) {
 	resp.SeriesTotal = len(snap.Series)
 	resp.Jobs = p.buildJobs(&snap)
 	resp.Messages, resp.MessagesRecorded = p.ring.Messages()
+	resp.Refused = buildRefused(snap.Refused)
 	resp.Exporter = Health{
 		Version:   p.opts.Version,
 		Started:   p.started.UTC(),

@@ -120,7 +120,7 @@ func TestAPIShape(t *testing.T) {
 		slices.Sort(k)
 		return k
 	}
-	wantTop := []string{"exporter", "history", "jobs", "messages", "messages_recorded", "now", "series", "series_matched", "series_total"}
+	wantTop := []string{"exporter", "history", "jobs", "messages", "messages_recorded", "now", "refused", "series", "series_matched", "series_total"}
 	if got := keys(doc); !slices.Equal(got, wantTop) {
 		t.Errorf("top-level keys %v, want %v", got, wantTop)
 	}
@@ -316,8 +316,8 @@ func TestIndex(t *testing.T) {
 			t.Errorf("page lacks %s", want)
 		}
 	}
-	if n := strings.Count(page, `<th scope="col"`); n != 19 {
-		t.Errorf("%d column headers, want 19", n)
+	if n := strings.Count(page, `<th scope="col"`); n != 24 {
+		t.Errorf("%d column headers, want 24", n)
 	}
 	for _, asset := range []string{"static/status.js", "static/status.css"} {
 		if !strings.Contains(page, `"`+asset+`"`) {
@@ -334,5 +334,22 @@ func TestIndex(t *testing.T) {
 	}
 	if rec := f.get(t, "/static/"); rec.Code != http.StatusNotFound {
 		t.Errorf("/static/: %d, want 404 rather than a listing", rec.Code)
+	}
+}
+
+// TestRefusedListed checks that /api/status lists what was dropped, with
+// its reason, although no one watched when it was dropped.
+func TestRefusedListed(t *testing.T) {
+	f := newFixture(t, Options{})
+	s := f.exp.NewSession(netip.MustParseAddrPort("10.0.0.1:7"))
+	s.Message([]byte("job: fit"))
+	s.Message([]byte("hello world"))
+	r, _ := f.status(t, "/api/status")
+	if len(r.Refused) != 1 {
+		t.Fatalf("refused %+v, want one", r.Refused)
+	}
+	if got := r.Refused[0]; got.Reason != "no_fields" || got.Text != "hello world" || got.Job != "fit" ||
+		got.Remote != "10.0.0.1:7" || got.Field != "" || got.Error == "" {
+		t.Errorf("refused %+v", got)
 	}
 }

@@ -257,6 +257,23 @@
       ' messages received while the page was watched, newest first; each is kept up to 512 bytes.';
   }
 
+  function renderRefused(d) {
+    const rows = (d.refused || []).map((r) => {
+      const why = el('td', null, el('span', { class: 'badge bad', text: (r.field ? 'field “' + r.field + '”: ' : '') + r.reason }));
+      if (r.error) why.append(el('span', { class: 'why', text: r.error }));
+      return el('tr', { class: 'rejected' },
+        el('td', { class: 'nowrap' }, el('time', { datetime: r.time, title: clock(r.time), text: new Date(r.time).toLocaleTimeString() })),
+        el('td', { class: 'msgcell' }, el('code', { class: 'msg', text: r.text })),
+        why,
+        el('td', { class: 'nowrap', text: r.job || '–' }),
+        el('td', { class: 'nowrap', text: r.remote || '–' }));
+    });
+    if (rows.length === 0) {
+      rows.push(el('tr', null, el('td', { colspan: '5', class: 'empty', text: 'Nothing refused: every message and field was applied.' })));
+    }
+    $('refused').tBodies[0].replaceChildren(...rows);
+  }
+
   function stat(id, main, sub) {
     const dd = $(id);
     dd.replaceChildren(main);
@@ -295,6 +312,7 @@
     renderSeries(d, now);
     renderJobs(d, now);
     renderMessages(d);
+    renderRefused(d);
   }
 
   // --- polling --------------------------------------------------------------
