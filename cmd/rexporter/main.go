@@ -86,9 +86,10 @@ func newParser(cli *CLI, stdout, stderr io.Writer, exit func(int)) (*kong.Kong, 
 		kong.Description("Turns status messages from R jobs into Prometheus metrics.\n\n"+
 			"An R job reports over TCP, e.g. write.socket(sock, paste0(\"[\", Sys.time(), \"] - Random Poisson: \", rpois(1, 10))); "+
 			"every `Name: value` becomes a gauge, a counter and a histogram on /metrics.\n\n"+
-			"Run \"rexporter serve --help\" for the exporter's flags."),
+			"Without a command, rexporter serves: rexporter --listen 6000 --metrics :9100."),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.Help(helpPrinter),
 		kong.DefaultEnvars("REXPORTER"),
 		kong.Vars{"version": version.Print("rexporter")},
 		kong.Writers(stdout, stderr),
