@@ -238,7 +238,7 @@ func TestTopLevelHelp(t *testing.T) {
 			"serve", "send", "parse", "check-config", "healthcheck",
 			"--listen=[HOST:]PORT", "--metrics=[HOST]:PORT", "rexporter --listen 6000 --metrics :9100"}},
 		"send": {args: []string{"send", "--help"}, want: []string{"--to=HOST:PORT", "(default: 127.0.0.1:6000)"}},
-		"serve --max-series": {args: []string{"serve", "--help"}, want: []string{"overflow series"}},
+		"serve --max-series": {args: []string{"serve", "--help"}, want: []string{"folds into that metric's overflow"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
