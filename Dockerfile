@@ -25,11 +25,15 @@ ARG TARGETOS
 ARG TARGETARCH
 # The version variables are what `rexporter --version`, the start-up log and
 # rexporter_build_info report. The context has no .git, so scripts/build takes
-# them from these build arguments (as environment variables); unset ones
-# become "unknown", and BUILD_DATE the time of the build.
+# them from these build arguments (as environment variables).
+
+# VERSION is the version reported; unset, "unknown".
 ARG VERSION
+# REVISION is the git commit built; unset, "unknown".
 ARG REVISION
+# BRANCH is the git branch built; unset, "unknown".
 ARG BRANCH
+# BUILD_DATE is when it was built; unset, the time of the build.
 ARG BUILD_DATE
 # CGO_ENABLED=0: a static binary, so the runtime image needs no libc.
 RUN --mount=type=cache,target=/go/pkg/mod \
