@@ -5,8 +5,9 @@
 # as a non-root user, with a healthcheck that needs no shell.
 #
 #   docker build -t rexporter \
-#     --build-arg VERSION="$(git describe --tags --always)" \
-#     --build-arg REVISION="$(git rev-parse HEAD)" .
+#     --build-arg VERSION="$(git describe --tags --always --dirty)" \
+#     --build-arg REVISION="$(git rev-parse HEAD)" \
+#     --build-arg BRANCH="$(git rev-parse --abbrev-ref HEAD)" .
 #   docker run -p 6000:6000 -p 9100:9100 rexporter
 #
 # Linted offline by tools/deploycheck (BuildKit's Dockerfile linter).
@@ -22,24 +23,24 @@ RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 ARG TARGETOS
 ARG TARGETARCH
-ARG VERSION=dev
-ARG REVISION=unknown
-ARG BRANCH=unknown
-ARG BUILD_DATE=unknown
-# CGO_ENABLED=0: a static binary, so the runtime image needs no libc.
 # The version variables are what `rexporter --version`, the start-up log and
-# rexporter_build_info report.
+# rexporter_build_info report. The context has no .git, so scripts/build takes
+# them from these build arguments (as environment variables).
+
+# VERSION is the version reported; unset, "unknown".
+ARG VERSION
+# REVISION is the git commit built; unset, "unknown".
+ARG REVISION
+# BRANCH is the git branch built; unset, "unknown".
+ARG BRANCH
+# BUILD_DATE is when it was built; unset, the time of the build.
+ARG BUILD_DATE
+# CGO_ENABLED=0: a static binary, so the runtime image needs no libc.
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS="$TARGETOS" GOARCH="$TARGETARCH" \
-    go build -trimpath -buildvcs=false -o /out/rexporter \
-      -ldflags "-s -w \
-        -X github.com/prometheus/common/version.Version=${VERSION} \
-        -X github.com/prometheus/common/version.Revision=${REVISION} \
-        -X github.com/prometheus/common/version.Branch=${BRANCH} \
-        -X github.com/prometheus/common/version.BuildUser=docker \
-        -X github.com/prometheus/common/version.BuildDate=${BUILD_DATE}" \
-      ./cmd/rexporter
+    BUILD_USER=docker EXTRA_LDFLAGS="-s -w" \
+    scripts/build /out/rexporter
 
 # distroless/static has no shell and no package manager; the :nonroot variant
 # runs as uid 65532.

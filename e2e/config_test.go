@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"errors"
+	"io"
 	"math"
 	"net/http"
 	"os"
@@ -115,9 +117,10 @@ func TestReloadNeedsLifecycleFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode == http.StatusOK {
-		t.Error("POST /-/reload answered 200 without --web.enable-lifecycle")
+	if resp.StatusCode != http.StatusForbidden || strings.Count(string(body), "\n") != 1 || !strings.Contains(string(body), "--web.enable-lifecycle") {
+		t.Errorf("POST /-/reload without --web.enable-lifecycle: %d %q, want 403 and one line naming the flag", resp.StatusCode, body)
 	}
 }
 
@@ -130,28 +133,42 @@ func TestCheckConfigAndParse(t *testing.T) {
 	os.WriteFile(bad, []byte("rules:\n  - match: x\n    bukets: [1]\n"), 0o644)
 
 	out, err := exec.Command(binary, "check-config", good).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "ok") {
+	if err != nil || !strings.Contains(string(out), "good.yml: ok, 1 rule\n") {
 		t.Errorf("check-config good: %v\n%s", err, out)
 	}
 	out, err = exec.Command(binary, "check-config", bad).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "bad.yml:3") {
-		t.Errorf("check-config bad: want a failure naming bad.yml:3, got %v\n%s", err, out)
+	if want := "rexporter: " + bad + `:3: rules[0]: unknown key "bukets" (did you mean "buckets"?)` + "\n"; err == nil || string(out) != want {
+		t.Errorf("check-config bad: want exit 1 and the one plain line %q, got %v\n%s", want, err, out)
+	}
+	// Start-up with a bad file: the same plain line, no log record.
+	out, err = exec.Command(binary, "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--config.file", bad).CombinedOutput()
+	if want := "rexporter: " + bad + `:3: rules[0]: unknown key "bukets" (did you mean "buckets"?)` + "\n"; err == nil || string(out) != want {
+		t.Errorf("start-up with a bad file: want exit 1 and the one plain line %q, got %v\n%s", want, err, out)
 	}
 
 	cmd := exec.Command(binary, "parse", "--config.file", good)
 	cmd.Stdin = strings.NewReader(blog(1, "Random Poisson", 11) + "\nx: 0,5\n")
 	out, err = cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("parse: %v\n%s", err, out)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("parse with a dropped message: %v, want exit code 3\n%s", err, out)
 	}
 	for _, want := range []string{
 		`# R name "Random Poisson" -> poisson_draw (number) by rules[0]`,
 		`poisson_draw{r_job="local"} 11`,
 		`poisson_draw_values_bucket{r_job="local",le="11.5"} 1`,
-		"# message 2: dropped:",
+		"# message 2: dropped (missing_colon):",
+		"# 1 of 2 messages dropped",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("parse output lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(string(out), "rexporter_job_") {
+		t.Errorf("parse prints the job metrics without --jobs:\n%s", out)
+	}
+	cmd = exec.Command(binary, "parse", "--jobs", blog(1, "Random Poisson", 11))
+	if out, err = cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "rexporter_job_messages_total") {
+		t.Errorf("parse --jobs: %v, want exit 0 and the job metrics\n%s", err, out)
 	}
 }

@@ -36,7 +36,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "rexporter")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/rexporter")
+	// scripts/build, as users build it: the binary reports the commit it
+	// was built from (TestVersionReportsCommit).
+	build := exec.Command("../scripts/build", binary)
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build rexporter:", err)

@@ -14,7 +14,7 @@ import (
 )
 
 // load is what an attack sent and what the exporter must make of it, by the
-// README's framing rules: every byte received, so many framed messages, so
+// docs/messages.md's framing rules: every byte received, so many framed messages, so
 // many oversized ones.
 type load struct {
 	bytes     int64
@@ -106,7 +106,7 @@ func randomBytes(n int) []byte {
 	return data
 }
 
-// framedCount counts, independently of package ingest, what the README's
+// framedCount counts, independently of package ingest, what docs/messages.md's
 // framing rules cut from data followed by EOF when data holds no record
 // start: a message ends at '\n' or NUL (and at EOF), a '\r' before the '\n'
 // (or EOF) is not part of it, a message of only spaces, tabs and '\r' is

@@ -21,7 +21,7 @@ const (
 )
 
 // invalidUTF8 are names, values, states and job names that are not UTF-8.
-// A name that is not valid UTF-8 is read as latin1 (README, "From R names to
+// A name that is not valid UTF-8 is read as latin1 (docs/messages.md, "From R names to
 // metric names"), so most of them become metrics with valid names and HELP.
 var invalidUTF8 = []sentMessage{
 	{"\xff\xfe: 2", ""},             // latin1 "ÿþ" -> yth

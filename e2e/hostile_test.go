@@ -25,7 +25,7 @@ type hostile struct {
 	// mapping, if set, is written to a --config.file.
 	mapping string
 	// boundMiB is the most the exporter's peak resident set (VmHWM) may
-	// reach, in MiB: the measured peak (README, "Hardening") with at least
+	// reach, in MiB: the measured peak (BENCHMARKS.md, "Hostile input") with at least
 	// twice as much headroom. With one client and scrapes, and no attack,
 	// it peaks at 18-20 MiB.
 	boundMiB int64

@@ -60,7 +60,7 @@ func killedClient() int {
 // names its job, sends complete messages, then half of one, and is killed
 // with SIGKILL. The quiet gap is off, so the half message stays pending
 // until the connection ends. All complete messages count; the tail is then
-// a message like any other (README, "Framing": "At EOF the unterminated tail
+// a message like any other (docs/messages.md, "Framing": "At EOF the unterminated tail
 // is a message"): applied if it parses, else dropped and counted as a parse
 // error. A reset instead of a FIN (the client had set SO_LINGER 0) ends the
 // connection the same way. The job vanished: it never said bye.

@@ -107,8 +107,9 @@ func TestPortInUse(t *testing.T) {
 		if err == nil {
 			t.Fatalf("%s on a busy port: exit 0", flag)
 		}
-		if !strings.Contains(string(out), flag+" "+busy.Addr().String()) || !strings.Contains(string(out), "address already in use") {
-			t.Errorf("%s on a busy port: unclear error:\n%s", flag, out)
+		// One plain line naming the flag, and nothing else.
+		if want := "rexporter: " + flag + " " + busy.Addr().String() + ": cannot listen: bind: address already in use\n"; string(out) != want {
+			t.Errorf("%s on a busy port: got\n%s\nwant the one line\n%s", flag, out, want)
 		}
 	}
 }

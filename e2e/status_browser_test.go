@@ -164,6 +164,16 @@ func TestStatusPageInBrowser(t *testing.T) {
 	wait("a sparkline with a line", `document.querySelector('#series svg.spark polyline') !== null`)
 	wait("the worker that said bye", `document.querySelector('#jobs tbody').textContent.includes('finished (said bye)')`)
 	wait("the last message", `document.querySelector('#messages tbody tr code').textContent === 'loss train: fitting, job: 3'`)
+	// A job that ended without bye (as the blog's close.socket does) is shown
+	// neutrally: on the wire it cannot be told from a crash.
+	wait("the worker that ended without bye", `[...document.querySelectorAll('#jobs tbody tr')].some((r) =>
+		r.cells[0].textContent === 'worker-2' && r.cells[1].textContent.includes('ended, no bye') &&
+		!r.querySelector('.badge.bad'))`)
+	// Counts are formatted alike everywhere: the --max-series cap reads
+	// 10,000 in the series note as in the exporter panel.
+	if v := eval(`document.querySelector('#series-note').textContent.includes('of at most 10,000') && document.querySelector('#st-series').textContent.includes('10,000')`); v != true {
+		t.Errorf("the series cap is not written as 10,000 in both places: %v", eval(`document.querySelector('#series-note').textContent + ' | ' + document.querySelector('#st-series').textContent`))
+	}
 	time.Sleep(300 * time.Millisecond) // let the last redraw settle
 
 	if n := eval(`document.querySelectorAll('thead th[scope="col"]').length`); n != float64(19) {

@@ -130,7 +130,7 @@ func decode(data []byte, errs *errorList) *config {
 	cfg := &config{defaults: section{path: "defaults", keys: map[string]int{}}}
 	doc, extraLine, err := parseYAML(data)
 	if err != nil {
-		errs.addYAML(err)
+		errs.addYAML(err, data)
 		return cfg
 	}
 	if extraLine > 0 {

@@ -54,13 +54,46 @@ func (l *errorList) err() error { return errors.Join(l.errs...) }
 // ("yaml: line 3: did not find expected key").
 var yamlLineRE = regexp.MustCompile(`(?s)^yaml: (?:line (\d+): )?(.*)$`)
 
-// addYAML reports a syntax error of the YAML parser in the file:line form.
-func (l *errorList) addYAML(err error) {
+// addYAML reports a syntax error of the YAML parser in the file:line form,
+// at the line where the problem is (see problemLine).
+func (l *errorList) addYAML(err error, data []byte) {
 	m := yamlLineRE.FindStringSubmatch(err.Error())
 	if m == nil {
 		l.add(0, "invalid YAML: %s", strings.ReplaceAll(err.Error(), "\n", " "))
 		return
 	}
 	line, _ := strconv.Atoi(m[1])
-	l.add(line, "invalid YAML: %s", strings.ReplaceAll(m[2], "\n", " "))
+	l.add(problemLine(data, line, m[2]), "invalid YAML: %s", strings.ReplaceAll(m[2], "\n", " "))
+}
+
+// maxProblemLineSearch bounds problemLine's work: one parse per line.
+const maxProblemLineSearch = 2000
+
+// problemLine finds the line a YAML syntax error is about. The YAML parser
+// names the line where the enclosing block or flow collection starts (a
+// mis-indented key on line 4 of a list begun on line 1 is reported at line
+// 1), so this parses ever longer prefixes of the file: the first prefix
+// that ends on a line at or after the reported one and fails with the same
+// message ends on the line of the problem. If none does, the reported line
+// stays.
+func problemLine(data []byte, reported int, msg string) int {
+	lines := strings.SplitAfter(string(data), "\n")
+	if len(lines) > maxProblemLineSearch {
+		return reported
+	}
+	prefix := ""
+	for i, line := range lines {
+		prefix += line
+		if i+1 < reported {
+			continue
+		}
+		_, _, err := parseYAML([]byte(prefix))
+		if err == nil {
+			continue
+		}
+		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil && m[2] == msg {
+			return i + 1
+		}
+	}
+	return reported
 }

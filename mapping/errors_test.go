@@ -434,7 +434,7 @@ func TestParseErrors(t *testing.T) {
 		},
 		"yaml syntax": {
 			"rules:\n  - match: [a\n",
-			`mapping.yml:1: invalid YAML: did not find expected ',' or ']'`,
+			`mapping.yml:2: invalid YAML: did not find expected ',' or ']'`,
 		},
 		"tab indentation": {
 			"rules:\n\t- match: a",
@@ -492,7 +492,7 @@ func TestErrorFiles(t *testing.T) {
 		"testdata/bad/unknown_key.yml": `testdata/bad/unknown_key.yml:3: rules[0]: unknown key "bucket" (did you mean "buckets"?)`,
 		"testdata/bad/factor.yml":      `testdata/bad/factor.yml:9: rules[1].buckets.factor must be > 1`,
 		"testdata/bad/conflict.yml":    `testdata/bad/conflict.yml:9: rules[2].name: metric "loss" is a counter here but a gauge in rules[0] (testdata/bad/conflict.yml:2)`,
-		"testdata/bad/yaml_syntax.yml": `testdata/bad/yaml_syntax.yml:1: invalid YAML: did not find expected '-' indicator`,
+		"testdata/bad/yaml_syntax.yml": `testdata/bad/yaml_syntax.yml:3: invalid YAML: did not find expected '-' indicator`,
 		"testdata/bad/many.yml": `testdata/bad/many.yml:2: defaults.ttl: "soon" is not a duration (write it with a unit: 90s, 1h30m, 2d; 0 never expires)
 testdata/bad/many.yml:3: defaults.max_series must be between 1 and 1000000
 testdata/bad/many.yml:5: rules[0].match_regex: error parsing regexp: missing closing ): ` + "`(unclosed`" + `
@@ -520,5 +520,43 @@ func TestManyErrors(t *testing.T) {
 	lines := strings.Split(err.Error(), "\n")
 	if len(lines) != maxErrors+1 || lines[maxErrors] != "m.yml:43: too many errors" {
 		t.Errorf("got %d lines ending %q, want %d ending with too many errors", len(lines), lines[len(lines)-1], maxErrors+1)
+	}
+}
+
+// TestYAMLSyntaxErrorLine checks that a YAML syntax error names the line of
+// the problem, not the line where the enclosing collection starts.
+func TestYAMLSyntaxErrorLine(t *testing.T) {
+	tests := map[string]struct {
+		yml  string
+		want string
+	}{
+		"mis-indented key on line 4": {
+			yml:  "rules:\n  - match: x\n    name: y\n   help: z\n",
+			want: "m.yml:4: invalid YAML: did not find expected '-' indicator",
+		},
+		"unclosed [ on line 4, at the end": {
+			yml:  "rules:\n  - match: x\n    name: y\n    buckets: [1, 2\n",
+			want: "m.yml:4: invalid YAML: did not find expected ',' or ']'",
+		},
+		"unclosed [ on line 4, more lines after": {
+			yml:  "rules:\n  - match: x\n    name: y\n    buckets: [1, 2\n    help: z\n  - match: w\n",
+			want: "m.yml:4: invalid YAML: did not find expected ',' or ']'",
+		},
+		"a valid multi-line flow list before the problem": {
+			yml:  "rules:\n  - match: x\n    buckets: [1,\n      2]\n    name: y\n   help: z\n",
+			want: "m.yml:6: invalid YAML: did not find expected '-' indicator",
+		},
+		"tab indentation": {
+			yml:  "rules:\n  - match: x\n\tname: y\n",
+			want: "m.yml:3: invalid YAML:",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yml), "m.yml")
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error %v, want it to start with %q", err, tc.want)
+			}
+		})
 	}
 }

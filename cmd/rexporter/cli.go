@@ -27,14 +27,14 @@ type CLI struct {
 
 // ServeCmd is the exporter itself.
 type ServeCmd struct {
-	Listen          []string      `default:"6000" placeholder:"[HOST:]PORT" help:"Address to receive R messages on: 6000, :6000 or 127.0.0.1:6000 (repeatable; default 6000)."`
+	Listen          []string      `default:"6000" placeholder:"[HOST:]PORT" help:"Address to receive R messages on: 6000, :6000 or 127.0.0.1:6000 (repeatable; default: ${default}). A bare port listens on every interface, IPv4 included (R clients are IPv4 only)."`
 	ListenAllow     []string      `name:"listen.allow" placeholder:"CIDR" help:"Only accept R clients from this network (10.0.0.0/8, 127.0.0.1, ::1; repeatable or comma-separated). Default: every client; the ingest port has no authentication."`
-	Metrics         []string      `aliases:"web.listen-address" default:":9100" placeholder:"[HOST:]PORT" help:"Address to serve /metrics on: 9100, :9100 or 127.0.0.1:9100 (repeatable; default :9100). Also --web.listen-address."`
+	Metrics         []string      `aliases:"web.listen-address" default:":9100" placeholder:"[HOST:]PORT" help:"Address to serve /metrics, the status page and /-/ endpoints on: 9100, :9100 or 127.0.0.1:9100 (repeatable; default: ${default}). Also --web.listen-address."`
 	TelemetryPath   string        `name:"web.telemetry-path" default:"/metrics" help:"Path under which to expose metrics."`
 	WebConfigFile   string        `name:"web.config.file" type:"existingfile" placeholder:"FILE" help:"Exporter-toolkit web configuration file for TLS and basic auth."`
 	MaxMessageBytes int           `default:"65536" help:"Longest message accepted; longer ones are discarded up to their end and counted."`
 	MaxConnections  int           `default:"1024" help:"Most client connections open at once; beyond it new connections are closed at once and counted."`
-	MaxSeries       int           `default:"10000" help:"Most series (R name × job); new ones beyond it are rejected and counted."`
+	MaxSeries       int           `default:"10000" help:"Most series in all (R name × job × labels). Beyond it, a new series of an existing metric folds into that metric's overflow series and a new R name is rejected; both are counted, and existing series keep working."`
 	MaxSeriesPerJob int           `placeholder:"N" help:"Most series one job may have, so that one runaway job cannot take them all; beyond it the job's new names are refused and counted per job. Default: half of --max-series, at least 100."`
 	MaxJobs         int           `default:"100" help:"Most jobs known at once (running, or ended and retained; an unnamed connection's identity is a job too); beyond it a connection joins the job _overflow."`
 	JobRetention    time.Duration `default:"1h" help:"How long an ended job and its series stay visible."`
@@ -43,7 +43,7 @@ type ServeCmd struct {
 	ShutdownTimeout time.Duration `default:"10s" help:"On SIGINT/SIGTERM, how long to apply what was received before giving up."`
 	Echo            bool          `help:"Print every received message to stdout, as the blog's server.R did."`
 	ConfigFile      string        `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file (YAML): how R names become metrics. Reloaded on SIGHUP and POST /-/reload."`
-	EnableLifecycle bool          `name:"web.enable-lifecycle" help:"Enable POST /-/reload."`
+	EnableLifecycle bool          `name:"web.enable-lifecycle" help:"Enable POST /-/reload (without it, 403)."`
 
 	// The status page (package status) replaces the landing page at /.
 	DisableStatusPage bool `name:"web.disable-status-page" help:"Serve the exporter-toolkit landing page at / instead of the live status page (and no /api/status)."`
@@ -136,7 +136,7 @@ func allowPrefix(s string) (netip.Prefix, error) {
 // SendCmd is a small client: it plays an R job for tests and demos, or pipes a
 // log into rexporter (tail -f job.log | rexporter send).
 type SendCmd struct {
-	To       string        `default:"127.0.0.1:6000" placeholder:"HOST:PORT" help:"Where rexporter listens."`
+	To       string        `default:"127.0.0.1:6000" placeholder:"HOST:PORT" help:"Where rexporter listens (default: ${default})."`
 	Message  string        `placeholder:"TEXT" help:"Send this message --count times instead of reading stdin. {time} becomes R's Sys.time(), {i} the iteration, {rpois} a Poisson(10) draw."`
 	Count    int           `default:"10" help:"How many times to send --message."`
 	Interval time.Duration `default:"1s" help:"Pause between two --message sends."`

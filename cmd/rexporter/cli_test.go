@@ -248,3 +248,31 @@ func TestRTime(t *testing.T) {
 		})
 	}
 }
+
+// TestTopLevelHelp checks that `rexporter --help` names the subcommands and
+// shows the serve flags users type, and that send --help shows --to's default.
+func TestTopLevelHelp(t *testing.T) {
+	tests := map[string]struct {
+		args []string
+		want []string
+	}{
+		"top level": {args: []string{"--help"}, want: []string{
+			"serve", "send", "parse", "check-config", "healthcheck",
+			"--listen=[HOST:]PORT", "--metrics=[HOST:]PORT", "rexporter --listen 6000 --metrics :9100"}},
+		"send":               {args: []string{"send", "--help"}, want: []string{"--to=HOST:PORT", "(default: 127.0.0.1:6000)"}},
+		"serve --max-series": {args: []string{"serve", "--help"}, want: []string{"folds into that metric's overflow"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var out bytes.Buffer
+			if code := run(t.Context(), tc.args, strings.NewReader(""), &out, &out); code != 0 {
+				t.Fatalf("exit %d:\n%s", code, out.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("help lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}

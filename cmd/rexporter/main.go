@@ -6,11 +6,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -73,10 +75,32 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	defer stop()
 	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	if err := kctx.Run(e, logger); err != nil {
-		logger.Error("rexporter failed", "err", err)
+		var ec exitCodeError
+		if errors.As(err, &ec) {
+			return ec.code
+		}
+		printError(stderr, err)
 		return 1
 	}
 	return 0
+}
+
+// exitCodeError ends a command with a documented exit code other than 1,
+// having already said why on stdout (rexporter parse: 3 when a message was
+// dropped).
+type exitCodeError struct{ code int }
+
+func (e exitCodeError) Error() string { return fmt.Sprintf("exit code %d", e.code) }
+
+// printError writes an error as plain lines on stderr, one per problem,
+// like kong's flag errors: a mapping file with three mistakes gives three
+// lines "rexporter: mapping.yml:3: ...", not one escaped log record.
+func printError(w io.Writer, err error) {
+	for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			fmt.Fprintln(w, "rexporter:", line)
+		}
+	}
 }
 
 // newParser builds the kong parser for the CLI grammar; tests use it too.
@@ -86,9 +110,10 @@ func newParser(cli *CLI, stdout, stderr io.Writer, exit func(int)) (*kong.Kong, 
 		kong.Description("Turns status messages from R jobs into Prometheus metrics.\n\n"+
 			"An R job reports over TCP, e.g. write.socket(sock, paste0(\"[\", Sys.time(), \"] - Random Poisson: \", rpois(1, 10))); "+
 			"every `Name: value` becomes a gauge, a counter and a histogram on /metrics.\n\n"+
-			"Run \"rexporter serve --help\" for the exporter's flags."),
+			"Without a command, rexporter serves: rexporter --listen 6000 --metrics :9100."),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.Help(helpPrinter),
 		kong.DefaultEnvars("REXPORTER"),
 		kong.Vars{"version": version.Print("rexporter")},
 		kong.Writers(stdout, stderr),

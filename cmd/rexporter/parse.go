@@ -21,8 +21,12 @@ import (
 type ParseCmd struct {
 	ConfigFile string   `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file to apply (default: none, the built-in mapping)."`
 	Namespace  string   `placeholder:"PREFIX" help:"Prefix for every metric built from R names."`
-	Messages   []string `arg:"" optional:"" help:"Messages to parse; without any, every stdin line is one."`
+	Jobs       bool     `help:"Also print the job metrics (rexporter_job_*) of the dry run's connection."`
+	Messages   []string `arg:"" optional:"" help:"Messages to parse; without any, every stdin line is one. Exits 3 if any message is dropped."`
 }
+
+// parseDroppedExit is rexporter parse's exit code when a message was dropped.
+const parseDroppedExit = 3
 
 // Run parses the messages as one connection would send them, then prints
 // what each message was, which rule mapped each R name, and the exposition.
@@ -32,7 +36,8 @@ func (c *ParseCmd) Run(e *env, logger *slog.Logger) error {
 		return err
 	}
 	user := prometheus.NewRegistry()
-	exp, err := exporter.New(exporter.Options{Mapper: m, Namespace: c.Namespace}, user, prometheus.NewRegistry(), logger, time.Now)
+	// Drops are reported per message below; the exporter's own warnings would repeat them.
+	exp, err := exporter.New(exporter.Options{Mapper: m, Namespace: c.Namespace}, user, prometheus.NewRegistry(), slog.New(slog.DiscardHandler), time.Now)
 	if err != nil {
 		return err
 	}
@@ -44,9 +49,11 @@ func (c *ParseCmd) Run(e *env, logger *slog.Logger) error {
 	}
 	sess := exp.NewSession(netip.AddrPort{})
 	var pm parser.Message
+	dropped := 0
 	for i, msg := range msgs {
 		if err := parser.Parse([]byte(msg), &pm); err != nil {
-			fmt.Fprintf(e.stdout, "# message %d: dropped: %v\n", i+1, err)
+			dropped++
+			fmt.Fprintf(e.stdout, "# message %d: dropped (%s): %v\n", i+1, exporter.ParseReason(err), err)
 		} else {
 			fmt.Fprintf(e.stdout, "# message %d: %s\n", i+1, describe(&pm))
 		}
@@ -61,9 +68,16 @@ func (c *ParseCmd) Run(e *env, logger *slog.Logger) error {
 	}
 	enc := expfmt.NewEncoder(e.stdout, expfmt.NewFormat(expfmt.TypeTextPlain))
 	for _, mf := range mfs {
+		if !c.Jobs && strings.HasPrefix(mf.GetName(), "rexporter_job_") {
+			continue
+		}
 		if err := enc.Encode(mf); err != nil {
 			return err
 		}
+	}
+	if dropped > 0 {
+		fmt.Fprintf(e.stdout, "# %d of %d messages dropped\n", dropped, len(msgs))
+		return exitCodeError{parseDroppedExit}
 	}
 	return nil
 }
@@ -112,6 +126,14 @@ func (c *CheckConfigCmd) Run(e *env, _ *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s: ok, %d rules\n%s", c.File, m.Rules(), m.String())
+	fmt.Fprintf(e.stdout, "%s: ok, %s\n%s", c.File, plural(m.Rules(), "rule", "rules"), m.String())
 	return nil
+}
+
+// plural writes a count with its noun: "1 rule", "0 rules", "3 rules".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

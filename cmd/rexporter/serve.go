@@ -27,9 +27,6 @@ import (
 // Run serves: it receives R messages on --listen and exposes metrics on
 // --metrics until SIGINT or SIGTERM.
 func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
-	logger.Info("starting rexporter", "version", version.Info())
-	logger.Info("build context", "build_context", version.BuildContext())
-
 	// The exporter's own metrics and the user's live in separate registries,
 	// so a user name can never collide with a Go or process metric unnoticed.
 	self := prometheus.NewRegistry()
@@ -40,9 +37,11 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	)
 	user := prometheus.NewRegistry()
 
+	// The mapping file and the ports come first: a problem with either is
+	// one plain line per problem on stderr (see printError), before any log.
 	mapper, err := loadMapper(c.ConfigFile)
 	if err != nil {
-		return fmt.Errorf("--config.file: %w", err)
+		return err // each line names the file and line
 	}
 	opts := exporter.Options{
 		Mapper:          mapper,
@@ -81,6 +80,8 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		return err
 	}
 
+	logger.Info("starting rexporter", "version", version.Info())
+	logger.Info("build context", "build_context", version.BuildContext())
 	if len(allow) > 0 {
 		logger.Info("accepting r clients only from --listen.allow", "allow", fmt.Sprint(allow))
 	}

@@ -49,15 +49,18 @@ func newHandler(c *ServeCmd, user, self *prometheus.Registry, exp exposer, ready
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte("Ready\n"))
 	})
-	if reload != nil {
-		mux.HandleFunc("POST /-/reload", func(w http.ResponseWriter, _ *http.Request) {
-			if err := reload(); err != nil {
-				http.Error(w, err.Error(), http.StatusInternalServerError)
-				return
-			}
-			_, _ = w.Write([]byte("Reloaded\n"))
-		})
-	}
+	mux.HandleFunc("POST /-/reload", func(w http.ResponseWriter, _ *http.Request) {
+		if reload == nil {
+			// As Prometheus does: say which flag turns it on, rather than 404.
+			http.Error(w, "Lifecycle API is not enabled: start rexporter with --web.enable-lifecycle.", http.StatusForbidden)
+			return
+		}
+		if err := reload(); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		_, _ = w.Write([]byte("Reloaded\n"))
+	})
 	if page != nil {
 		page.Register(mux)
 	} else if c.TelemetryPath != "/" {

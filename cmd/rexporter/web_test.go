@@ -40,3 +40,19 @@ func TestReadiness(t *testing.T) {
 		})
 	}
 }
+
+// TestReloadWithoutLifecycle checks that POST /-/reload without
+// --web.enable-lifecycle answers 403 with one line naming the flag.
+func TestReloadWithoutLifecycle(t *testing.T) {
+	var ready atomic.Bool
+	c := &ServeCmd{TelemetryPath: "/metrics"}
+	h, err := newHandler(c, prometheus.NewRegistry(), prometheus.NewRegistry(), nil, &ready, nil, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/-/reload", nil))
+	if body := rec.Body.String(); rec.Code != http.StatusForbidden || body != "Lifecycle API is not enabled: start rexporter with --web.enable-lifecycle.\n" {
+		t.Errorf("POST /-/reload = %d %q, want 403 naming --web.enable-lifecycle", rec.Code, body)
+	}
+}

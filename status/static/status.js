@@ -199,16 +199,19 @@
       rows.push(el('tr', null, el('td', { colspan: '7', class: 'empty', text: text })));
     }
     $('series').tBodies[0].replaceChildren(...rows);
-    let note = d.series_total + ' series of at most ' + d.exporter.max_series + '.';
-    if (d.series_matched !== d.series_total) note += ' ' + d.series_matched + ' match the filter.';
-    if (d.series.length < d.series_matched) note += ' Showing the first ' + d.series.length + '; narrow the filter to see others.';
+    // Every count goes through num(), so 10000 reads "10,000" everywhere on the page.
+    let note = num(d.series_total, 0) + ' series of at most ' + num(d.exporter.max_series, 0) + '.';
+    if (d.series_matched !== d.series_total) note += ' ' + num(d.series_matched, 0) + ' match the filter.';
+    if (d.series.length < d.series_matched) note += ' Showing the first ' + num(d.series.length, 0) + '; narrow the filter to see others.';
     $('series-note').textContent = note;
   }
 
   const JOB_STATE = {
     running: ['info', 'running'],
     finished: ['ok', 'finished (said bye)'],
-    vanished: ['bad', 'vanished (no bye)'],
+    // A clean close without "bye" (the blog's close.socket) and a crash look
+    // the same on the wire: neither is known to be bad, so no red.
+    vanished: ['neutral', 'ended, no bye'],
   };
 
   function renderJobs(d, now) {
@@ -222,7 +225,7 @@
         timeCell(j.last_message, now),
         el('td', { class: 'num', text: num(j.messages, 0) }),
         el('td', { class: 'num', text: rate(j.messages_per_second) }),
-        el('td', { class: 'num', text: String(j.connections) }),
+        el('td', { class: 'num', text: num(j.connections, 0) }),
         timeCell(j.start, now));
     });
     if (rows.length === 0) {
@@ -253,7 +256,7 @@
       rows.push(el('tr', null, el('td', { colspan: '5', class: 'empty', text: 'No message received since this page was opened.' })));
     }
     $('messages').tBodies[0].replaceChildren(...rows);
-    $('messages-note').textContent = 'The last ' + d.messages.length + ' of ' + num(d.messages_recorded, 0) +
+    $('messages-note').textContent = 'The last ' + num(d.messages.length, 0) + ' of ' + num(d.messages_recorded, 0) +
       ' messages received while the page was watched, newest first; each is kept up to 512 bytes.';
   }
 

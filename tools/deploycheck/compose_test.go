@@ -61,8 +61,8 @@ func TestComposeProfiles(t *testing.T) {
 	}
 }
 
-// readmeService is one row of the services table in the README's
-// "See it in Grafana" section.
+// readmeService is one row of the services table in docs/grafana.md's
+// "Docker Compose" section.
 type readmeService struct {
 	image   string // "" when built from the Dockerfile
 	ports   []string
@@ -72,13 +72,13 @@ type readmeService struct {
 
 var backticked = regexp.MustCompile("`([^`]*)`")
 
-// readmeServices parses the services table of the README's compose section.
+// readmeServices parses the services table of docs/grafana.md's compose section.
 func readmeServices(t *testing.T) map[string]readmeService {
 	t.Helper()
-	readme := string(readRepoFile(t, "README.md"))
-	start := strings.Index(readme, "\n## See it in Grafana\n")
+	readme := string(readRepoFile(t, "docs/grafana.md"))
+	start := strings.Index(readme, "\n## Docker Compose\n")
 	if start < 0 {
-		t.Fatal(`README.md has no "## See it in Grafana" section`)
+		t.Fatal(`docs/grafana.md has no "## Docker Compose" section`)
 	}
 	section := readme[start+1:]
 	if end := strings.Index(section[3:], "\n## "); end >= 0 {
@@ -125,7 +125,7 @@ func readmeServices(t *testing.T) map[string]readmeService {
 		out[names[0]] = s
 	}
 	if len(out) == 0 {
-		t.Fatal("README: no services table (header \"| service |\") in \"See it in Grafana\"")
+		t.Fatal("docs/grafana.md: no services table (header \"| service |\") in \"Docker Compose\"")
 	}
 	return out
 }

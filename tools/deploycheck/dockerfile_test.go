@@ -113,15 +113,36 @@ func TestDockerfileContents(t *testing.T) {
 	build, final := stages[0], stages[len(stages)-1]
 	var buildRun string
 	for _, c := range build.Commands {
-		if r, ok := c.(*instructions.RunCommand); ok && strings.Contains(strings.Join(r.CmdLine, " "), "go build") {
+		if r, ok := c.(*instructions.RunCommand); ok && strings.Contains(strings.Join(r.CmdLine, " "), "scripts/build") {
 			buildRun = strings.Join(r.CmdLine, " ")
 		}
 	}
-	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "./cmd/rexporter",
-		"-X github.com/prometheus/common/version.Version=${VERSION}",
-		"-X github.com/prometheus/common/version.Revision=${REVISION}"} {
+	for _, want := range []string{"CGO_ENABLED=0", "scripts/build /out/rexporter"} {
 		if !strings.Contains(buildRun, want) {
-			t.Errorf("build stage's go build lacks %q:\n%s", want, buildRun)
+			t.Errorf("build stage's scripts/build run lacks %q:\n%s", want, buildRun)
+		}
+	}
+	// scripts/build is what sets the version variables; the build arguments
+	// reach it as environment variables.
+	for _, arg := range []string{"VERSION", "REVISION", "BRANCH"} {
+		found := false
+		for _, c := range build.Commands {
+			if a, ok := c.(*instructions.ArgCommand); ok {
+				for _, kv := range a.Args {
+					found = found || kv.Key == arg
+				}
+			}
+		}
+		if !found {
+			t.Errorf("build stage has no ARG %s for scripts/build", arg)
+		}
+	}
+	script := string(readRepoFile(t, "scripts/build"))
+	for _, want := range []string{"-trimpath",
+		"-X $pkg.Version=$version", "-X $pkg.Revision=$revision", "-X $pkg.Branch=$branch",
+		"pkg=github.com/prometheus/common/version", "${VERSION:-", "${REVISION:-", "${BRANCH:-"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("scripts/build lacks %q", want)
 		}
 	}
 

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestOfflineCommands checks the exit codes and output of parse and
+// check-config: parse exits 3 when a message is dropped and names the
+// reason; check-config counts rules in good English and prints errors as
+// plain lines, one per problem.
+func TestOfflineCommands(t *testing.T) {
+	dir := t.TempDir()
+	one := filepath.Join(dir, "one.yml")
+	two := filepath.Join(dir, "two.yml")
+	bad := filepath.Join(dir, "bad.yml")
+	for path, body := range map[string]string{
+		one: "rules:\n  - match: x\n",
+		two: "rules:\n  - match: x\n  - match: y\n",
+		bad: "rules:\n  - match: x\n    nmae: y\n    bukets: [1]\n",
+	} {
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := map[string]struct {
+		args      []string
+		code      int
+		stdout    []string
+		notStdout []string
+		stderr    string
+	}{
+		"parse, all applied":     {args: []string{"parse", "x: 1"}, code: 0, stdout: []string{`x{r_job="local"} 1`}, notStdout: []string{"dropped", "rexporter_job_"}},
+		"parse, one dropped":     {args: []string{"parse", "x: 1", "x: 0,5"}, code: 3, stdout: []string{"# message 2: dropped (missing_colon):", "# 1 of 2 messages dropped"}},
+		"parse --jobs":           {args: []string{"parse", "--jobs", "job: a", "x: 1"}, code: 0, stdout: []string{`rexporter_job_messages_total{r_job="a"} 2`}},
+		"check-config, one rule": {args: []string{"check-config", one}, code: 0, stdout: []string{one + ": ok, 1 rule\n"}},
+		"check-config, rules":    {args: []string{"check-config", two}, code: 0, stdout: []string{two + ": ok, 2 rules\n"}},
+		"check-config, errors": {args: []string{"check-config", bad}, code: 1, stderr: "rexporter: " + bad + `:3: rules[0]: unknown key "nmae" (did you mean "name"?)` + "\n" +
+			"rexporter: " + bad + `:4: rules[0]: unknown key "bukets" (did you mean "buckets"?)` + "\n"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(t.Context(), tc.args, strings.NewReader(""), &stdout, &stderr); code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout.String(), stderr.String())
+			}
+			for _, w := range tc.stdout {
+				if !strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout.String())
+				}
+			}
+			for _, w := range tc.notStdout {
+				if strings.Contains(stdout.String(), w) {
+					t.Errorf("stdout has %q:\n%s", w, stdout.String())
+				}
+			}
+			if stderr.String() != tc.stderr {
+				t.Errorf("stderr %q, want %q", stderr.String(), tc.stderr)
+			}
+		})
+	}
+}
