@@ -144,6 +144,7 @@ var fieldTests = map[string]parseTest{
 		line: "x: 1, state: fitting, then stopping, y: 2", fields: []wantField{{name: "x", value: 1}, {name: "y", value: 2}},
 		bad: []wantBad{{"state", "state: fitting, then stopping", ErrMissingColon}},
 	},
+	"double sign before comma": {line: "x: --1,234, y: 2", fields: []wantField{{name: "y", value: 2}}, bad: []wantBad{{"x", "x: --1,234", ErrBadValue}}},
 	"bad value then colonless": {line: "x: 1abc, 5", err: ErrBadValue, bad: []wantBad{{"x", "x: 1abc, 5", ErrBadValue}}},
 	"stray fragment before field": {
 		line: "hello, x: 1", fields: []wantField{{name: "x", value: 1}},

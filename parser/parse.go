@@ -33,7 +33,8 @@ const (
 	KindValues Kind = iota
 	// KindJob names the sending connection's job: the message is exactly one
 	// field named "job" (`job: fit-model`). Its value is a name, not a
-	// number, so "job" is not available as an R value name.
+	// number, so "job" is not available as an R value name. When Parse
+	// refuses the job name it returns the error with Kind KindJob.
 	KindJob
 	// KindBye says goodbye: the message is exactly "bye". A job that says
 	// it before its connection ends has finished cleanly.
@@ -85,8 +86,8 @@ const (
 // returns an error wrapping one of the sentinel errors (test with errors.Is)
 // and m.Fields is empty: ErrNoFields for a message that is empty or has no
 // ':' after its timestamp (m.Bad is then empty too), or else the error of the
-// first dropped field, m.Bad[0].Err. A job message with a bad job name also
-// returns an error, with m.Bad empty.
+// first dropped field, m.Bad[0].Err. A job message with a bad job name
+// returns an error with m.Kind KindJob and m.Bad empty.
 //
 // Parse does not interpret the timestamp (see ParseTimestamp): a message whose
 // bracket holds something that is not a time is still accepted. Errors are
@@ -121,6 +122,7 @@ func Parse(line []byte, m *Message) error {
 	// The previous non-empty fragment ran from prevStart to its ',' or ';'
 	// at prevEnd (offsets in line); a field's value ends there too.
 	prevStart, prevEnd := 0, 0
+	requote := false // the last element of Bad grew: its error must quote the new text
 
 	for len(rest) > 0 {
 		start := len(line) - len(rest)
@@ -168,11 +170,11 @@ func Parse(line []byte, m *Message) error {
 				fs = fs[:n]
 				prev = prevCut
 			case prevCut, prevBad:
-				b := &bad[len(bad)-1]
-				b.Text = trimSpace(line[prevStart:end])
-				if prev == prevCut {
-					b.Err = cutError(b.Text, b.Name, errors.Is(b.Err, ErrDecimalComma))
-				}
+				bad[len(bad)-1].Text = trimSpace(line[prevStart:end])
+				// The error quotes the value: build it again once the
+				// last fragment has joined (per fragment would be
+				// quadratic in "x: 0,5,5,5,...").
+				requote = prev == prevCut
 			default:
 				// Free text ("hello world") unless a ':' follows, then a
 				// stray piece before the first field.
@@ -186,6 +188,11 @@ func Parse(line []byte, m *Message) error {
 			continue
 		}
 
+		if requote {
+			b := &bad[len(bad)-1]
+			b.Err = cutError(b.Text, b.Name, errors.Is(b.Err, ErrDecimalComma))
+			requote = false
+		}
 		if len(fs)+len(bad) == MaxFields {
 			bad = append(bad, BadField{Text: trimSpace(line[start:]), Err: errTooManyFields})
 			break
@@ -276,6 +283,10 @@ func Parse(line []byte, m *Message) error {
 		prev = prevBad
 	}
 
+	if requote {
+		b := &bad[len(bad)-1]
+		b.Err = cutError(b.Text, b.Name, errors.Is(b.Err, ErrDecimalComma))
+	}
 	m.Fields, m.Bad = fs, bad
 	switch {
 	case len(fs) > 0:
@@ -372,8 +383,13 @@ func groupedEnd(rest []byte, vs, j int) int {
 	if len(head) > 0 && (head[0] == '+' || head[0] == '-') {
 		head = head[1:]
 	}
-	if len(head) == 0 || len(head) > 3 || head[0] == '0' || !isInteger(head) {
+	if len(head) == 0 || len(head) > 3 || head[0] == '0' {
 		return 0
+	}
+	for _, c := range head {
+		if !isDigit(c) {
+			return 0
+		}
 	}
 	p := j
 	for p+3 < len(rest) && rest[p] == ',' && isDigit(rest[p+1]) && isDigit(rest[p+2]) && isDigit(rest[p+3]) &&
@@ -403,6 +419,7 @@ func parseControl(rest []byte, m *Message) (bool, error) {
 		return false, nil // e.g. "jobs done: 3" or "job:hp: 2", ordinary fields
 	}
 	name := trimSpace(rest[c+1:])
+	m.Kind = KindJob // also when the name is refused: the caller can tell why
 	switch {
 	case len(name) == 0:
 		return true, newError(ErrEmptyValue, "job", rest, nil)
@@ -412,6 +429,6 @@ func parseControl(rest []byte, m *Message) (bool, error) {
 	if err := checkJobName(name); err != nil {
 		return true, newError(err, "job name", name, nil)
 	}
-	m.Kind, m.Job = KindJob, name
+	m.Job = name
 	return true, nil
 }
