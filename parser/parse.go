@@ -116,8 +116,8 @@ func Parse(line []byte, m *Message) error {
 			return err
 		}
 	}
-	fields := rest
-	fs, bad := m.Fields, m.Bad
+	fs := m.Fields
+	nbad := 0 // len(m.Bad); the dropped fields live in m.Bad, off the hot path
 	prev := prevNone
 	// The previous non-empty fragment ran from prevStart to its ',' or ';'
 	// at prevEnd (offsets in line); a field's value ends there too.
@@ -126,75 +126,32 @@ func Parse(line []byte, m *Message) error {
 
 	for len(rest) > 0 {
 		start := len(line) - len(rest)
-		// The fragment runs to the first ',' or ';'. Its name ends at the
-		// first ':' followed by a space or a tab, else at its last ':'. The
-		// bytes before each ':' are classified on the way, so a plain name
-		// needs no second pass.
-		i := 0
-		all, some := uint8(nameAllowed), uint8(0)
-		colon, spaced := -1, false
-		var nameAll, nameSome uint8
-		for ; i < len(rest); i++ {
-			k := byteClass[rest[i]]
-			if k&(classColon|classSep) != 0 {
-				if k&classSep != 0 {
-					break
-				}
-				colon, nameAll, nameSome = i, all, some
-				if i+1 < len(rest) && isSpace(rest[i+1]) {
-					spaced = true
-					break
-				}
-			}
-			all &= k
-			some |= k
-		}
+		i, colon, nameAll, nameSome := scanName(rest)
+		spaced := colon >= 0 && colon == i // the name ended at ": ", not at the last ':'
 
 		if colon < 0 {
-			frag := trimSpace(rest[:i])
-			end := start + i
+			empty := len(trimSpace(rest[:i])) == 0
 			rest = rest[min(i+1, len(rest)):]
-			if len(frag) == 0 {
+			if empty {
 				continue // tolerate "x: 1," and "x: 1,,y: 2"
 			}
-			switch prev {
-			case prevGood:
-				// The value was cut by a ',' or ';' (x: 0,5): drop the field.
-				n := len(fs) - 1
-				f := &fs[n]
-				text := trimSpace(line[prevStart:end])
-				// R's options(OutDec = ",") prints 0.5 as 0,5.
-				decimal := line[start-1] == ',' && isDigit(line[start]) &&
-					isInteger(fieldValue(trimSpace(line[prevStart:prevEnd]), f.Name))
-				bad = append(bad, BadField{Name: f.Name, Text: text, Err: cutError(text, f.Name, decimal)})
-				fs = fs[:n]
-				prev = prevCut
-			case prevCut, prevBad:
-				bad[len(bad)-1].Text = trimSpace(line[prevStart:end])
-				// The error quotes the value: build it again once the
-				// last fragment has joined (per fragment would be
-				// quadratic in "x: 0,5,5,5,...").
-				requote = prev == prevCut
-			default:
-				// Free text ("hello world") unless a ':' follows, then a
-				// stray piece before the first field.
-				if bytes.IndexByte(rest, ':') < 0 {
-					return newError(ErrNoFields, "message", trimSpace(fields), nil)
-				}
-				unclosed = false
-				bad = append(bad, BadField{Text: frag, Err: cutError(frag, nil, false)})
-				prevStart, prev = start, prevCut
+			if prev == prevNone && bytes.IndexByte(rest, ':') < 0 {
+				// Free text ("hello world"): no ':' before or after.
+				return newError(ErrNoFields, "message", trimSpace(line[start:]), nil)
 			}
+			m.Fields = fs
+			prev, prevStart, requote = m.colonless(line, start, start+i, prev, prevStart, prevEnd)
+			fs, nbad = m.Fields, len(m.Bad)
+			unclosed = false
 			continue
 		}
 
 		if requote {
-			b := &bad[len(bad)-1]
-			b.Err = cutError(b.Text, b.Name, errors.Is(b.Err, ErrDecimalComma))
+			m.requote()
 			requote = false
 		}
-		if len(fs)+len(bad) == MaxFields {
-			bad = append(bad, BadField{Text: trimSpace(line[start:]), Err: errTooManyFields})
+		if len(fs)+nbad == MaxFields {
+			m.Bad = append(m.Bad, BadField{Text: trimSpace(line[start:]), Err: errTooManyFields})
 			break
 		}
 
@@ -204,28 +161,11 @@ func Parse(line []byte, m *Message) error {
 		j := i // the name ended at the last ':', so i is the value's end
 		glued := false
 		if spaced {
-			for j = colon + 2; j < len(rest); j++ {
-				if k := byteClass[rest[j]]; k&(classSep|classColon) != 0 {
-					if k&classSep != 0 {
-						break
-					}
-					glued = true
-				}
-			}
+			j, glued = scanValue(rest, colon+2)
 		}
 		grouped := false
 		if j+1 < len(rest) && rest[j] == ',' && isDigit(rest[j+1]) && isDigit(rest[j-1]) {
-			if g := groupedEnd(rest, colon+1, j); g > 0 {
-				grouped = true
-				for j = g; j < len(rest); j++ {
-					if k := byteClass[rest[j]]; k&(classSep|classColon) != 0 {
-						if k&classSep != 0 {
-							break
-						}
-						glued = true
-					}
-				}
-			}
+			j, grouped, glued = groupedValueEnd(rest, colon, j, glued)
 		}
 		name := trimSpace(rest[:colon])
 		raw := trimSpace(rest[colon+1 : j])
@@ -233,20 +173,10 @@ func Parse(line []byte, m *Message) error {
 		prevStart, prevEnd = start, start+j
 
 		var err error
-		switch {
-		case len(name) == 0:
-			name = nil
-			err = newError(ErrEmptyName, "field", trimSpace(line[start:prevEnd]), nil)
-		case unclosed:
-			err = newError(errUnclosed, "name", name, nil)
-		case nameAll == 0:
-			err = newError(ErrBadName, "name", name, nil)
-		case nameSome&nameSignificant == 0:
-			err = newError(errNoNameContent, "name", name, nil)
-		case glued && isGlued(raw):
-			err = newError(errGlued, "value", raw, name)
+		if len(name) == 0 || unclosed || nameAll == 0 || nameSome&nameSignificant == 0 || glued {
+			err = fieldError(line[start:prevEnd], name, raw, unclosed, nameAll, nameSome)
+			unclosed = false
 		}
-		unclosed = false
 		if err == nil {
 			// Growing by hand and having parseValue store into the element
 			// avoids building the Field on the stack and copying it, which
@@ -279,22 +209,168 @@ func Parse(line []byte, m *Message) error {
 			fs = fs[:n]
 			err = newError(err, "value", raw, name)
 		}
-		bad = append(bad, BadField{Name: name, Text: trimSpace(line[start:prevEnd]), Err: err})
+		m.drop(name, line[start:prevEnd], err)
+		nbad++
 		prev = prevBad
 	}
 
 	if requote {
-		b := &bad[len(bad)-1]
-		b.Err = cutError(b.Text, b.Name, errors.Is(b.Err, ErrDecimalComma))
+		m.requote()
 	}
-	m.Fields, m.Bad = fs, bad
+	m.Fields = fs
 	switch {
 	case len(fs) > 0:
 		return nil
-	case len(bad) > 0:
-		return bad[0].Err
+	case len(m.Bad) > 0:
+		return m.Bad[0].Err
 	}
 	return ErrNoFields
+}
+
+// The functions below are the paths of dropped fields, kept out of Parse so
+// its loop stays small.
+
+// drop lists a dropped field: its trimmed name (nil when empty), the
+// fragment and the error.
+//
+//go:noinline
+func (m *Message) drop(name, frag []byte, err error) {
+	if len(name) == 0 {
+		name = nil
+	}
+	m.Bad = append(m.Bad, BadField{Name: name, Text: trimSpace(frag), Err: err})
+}
+
+// fieldError returns the error of a field whose name or value the byte
+// classes flagged, or nil when it is fine after all (a ':' in a value that
+// is not a sign of glued messages).
+//
+//go:noinline
+func fieldError(frag, name, raw []byte, unclosed bool, nameAll, nameSome uint8) error {
+	switch {
+	case len(name) == 0:
+		return newError(ErrEmptyName, "field", trimSpace(frag), nil)
+	case unclosed:
+		return newError(errUnclosed, "name", name, nil)
+	case nameAll == 0:
+		return newError(ErrBadName, "name", name, nil)
+	case nameSome&nameSignificant == 0:
+		return newError(errNoNameContent, "name", name, nil)
+	case isGlued(raw):
+		return newError(errGlued, "value", raw, name)
+	}
+	return nil
+}
+
+// colonless handles a non-empty fragment without a colon, line[start:end]:
+// it joins the previous fragment, dropping that field if it parsed, or is
+// dropped on its own before any field. It returns the new prev, prevStart
+// and whether the last dropped field's error must quote a longer text.
+//
+//go:noinline
+func (m *Message) colonless(line []byte, start, end, prev, prevStart, prevEnd int) (int, int, bool) {
+	switch prev {
+	case prevGood:
+		// The value was cut by a ',' or ';' (x: 0,5): drop the field.
+		n := len(m.Fields) - 1
+		name := m.Fields[n].Name
+		m.Fields = m.Fields[:n]
+		text := trimSpace(line[prevStart:end])
+		// R's options(OutDec = ",") prints 0.5 as 0,5.
+		decimal := line[start-1] == ',' && isDigit(line[start]) &&
+			isInteger(fieldValue(trimSpace(line[prevStart:prevEnd]), name))
+		m.Bad = append(m.Bad, BadField{Name: name, Text: text, Err: cutError(text, name, decimal)})
+		return prevCut, prevStart, false
+	case prevCut, prevBad:
+		m.Bad[len(m.Bad)-1].Text = trimSpace(line[prevStart:end])
+		// The error quotes the value: build it again once the last
+		// fragment has joined (per fragment would be quadratic in
+		// "x: 0,5,5,5,...").
+		return prev, prevStart, prev == prevCut
+	}
+	// A stray piece before the first field ("hello" in "hello, x: 1").
+	frag := trimSpace(line[start:end])
+	m.Bad = append(m.Bad, BadField{Text: frag, Err: cutError(frag, nil, false)})
+	return prevCut, start, false
+}
+
+// requote builds the error of the last dropped field again, once colonless
+// fragments have joined it.
+//
+//go:noinline
+func (m *Message) requote() {
+	b := &m.Bad[len(m.Bad)-1]
+	b.Err = cutError(b.Text, b.Name, errors.Is(b.Err, ErrDecimalComma))
+}
+
+// groupedValueEnd extends the value of the fragment whose name ends at
+// rest[colon] over big.mark groups when its ',' at rest[j] starts one
+// (1,234,567). It returns the value's end and whether it has groups; glued
+// stays true or becomes true when a ':' follows the groups.
+//
+//go:noinline
+func groupedValueEnd(rest []byte, colon, j int, glued bool) (int, bool, bool) {
+	g := groupedEnd(rest, colon+1, j)
+	if g == 0 {
+		return j, false, glued
+	}
+	j, sawColon := scanValue(rest, g)
+	return j, true, glued || sawColon
+}
+
+// scanName scans the fragment at the start of rest up to its ',' or ';'
+// (or the end of rest). A name ends at the first ':' followed by a space or
+// a tab, else at the fragment's last ':'. scanName returns where it stopped
+// (the ',' or ';', the end, or the ':' of ": "), the index of the ':' that
+// ends the name (-1 when there is none) and the byte classes of the bytes
+// before that ':': all is nameAllowed unless one of them is not allowed, some
+// collects their classes. The bytes are classified on the way, one table
+// load each, so a plain name needs no second pass.
+//
+// It is a function of its own so that its loop keeps its variables in
+// registers; inside Parse they were spilled to the stack on every byte.
+//
+//go:noinline
+func scanName(rest []byte) (i, colon int, nameAll, nameSome uint8) {
+	all, some := uint8(nameAllowed), uint8(0)
+	colon = -1
+	for {
+		// The inner loop carries only i, all and some, so they stay in
+		// registers without shuffling.
+		for i < len(rest) {
+			k := byteClass[rest[i]]
+			if k&(classColon|classSep) != 0 {
+				break
+			}
+			all &= k
+			some |= k
+			i++
+		}
+		if i == len(rest) || rest[i] != ':' {
+			return i, colon, nameAll, nameSome
+		}
+		colon, nameAll, nameSome = i, all, some
+		if i+1 < len(rest) && isSpace(rest[i+1]) {
+			return i, colon, nameAll, nameSome
+		}
+		i++ // a ':' is allowed in a name and adds no content
+	}
+}
+
+// scanValue returns the index of the first ',' or ';' in rest from j on
+// (len(rest) if none), and whether a ':' comes before it.
+func scanValue(rest []byte, j int) (int, bool) {
+	colon := false
+	for {
+		for j < len(rest) && byteClass[rest[j]]&(classSep|classColon) == 0 {
+			j++
+		}
+		if j == len(rest) || rest[j] != ':' {
+			return j, colon
+		}
+		colon = true
+		j++
+	}
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' }

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"errors"
+	"math/rand/v2"
 	"regexp"
 	"strings"
 	"testing"
@@ -198,6 +199,85 @@ func refParse(line string) (ts *string, fields []wantField, bad []refBad, known 
 	return ts, fields, bad, known, err
 }
 
+// TestParseAgreesWithReference compares Parse with the reference on
+// messages built from the grammar's tokens, which reaches the corners of the
+// separator rules (colons, big.mark groups, decimal commas, glued messages)
+// far more often than random bytes do.
+func TestParseAgreesWithReference(t *testing.T) {
+	tokens := []string{
+		"0,5", "1,234", ",567", ",", ";", ":", ": ", ":\t", " ", "\t", "x", "y:", "a", "1", "0", "234", "-", "+", "--",
+		".", ".5", "e-3", "ms", " of ", "/", "NA", "Inf", "TRUE", "[", "]", "(", ")", "%", "$", "KiB", "12:30",
+		"job", "bye", "\x01", "\xe9", "温", "Time difference of ",
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	n := 100_000
+	if testing.Short() {
+		n = 10_000
+	}
+	var sb strings.Builder
+	for range n {
+		sb.Reset()
+		for range 1 + r.IntN(16) {
+			sb.WriteString(tokens[r.IntN(len(tokens))])
+		}
+		checkAgainstReference(t, sb.String())
+	}
+}
+
+// checkAgainstReference fails when Parse and the reference disagree on line.
+func checkAgainstReference(t *testing.T, line string) {
+	t.Helper()
+	var m Message
+	b := []byte(line)
+	err := Parse(b, &m)
+	checkContract(t, b, &m, err)
+	if ok, kind, job, cerr := refControl(line); ok {
+		if !errors.Is(err, cerr) || err == nil && (m.Kind != kind || string(m.Job) != job || len(m.Fields) != 0) {
+			t.Fatalf("Parse(%q) = kind %d job %q err %v; reference kind %d job %q err %v", line, m.Kind, m.Job, err, kind, job, cerr)
+		}
+		return
+	}
+	if m.Kind != KindValues {
+		t.Fatalf("Parse(%q) = kind %d, reference says values", line, m.Kind)
+	}
+	wantTS, want, wantBad, known, wantErr := refParse(line)
+	if !known {
+		return // a number too unwieldy for the exact reference
+	}
+	if (err == nil) != (wantErr == nil) || err != nil && !errors.Is(err, wantErr) {
+		t.Fatalf("Parse(%q) = %v, reference says %v (fields %+v, bad %+v)", line, err, wantErr, want, wantBad)
+	}
+	if (wantTS == nil) != (m.Timestamp == nil) || wantTS != nil && *wantTS != string(m.Timestamp) {
+		t.Errorf("Timestamp = %q, reference %v", m.Timestamp, wantTS)
+	}
+	if len(m.Bad) != len(wantBad) {
+		t.Fatalf("Parse(%q): %d bad fields %v, reference %d %+v", line, len(m.Bad), m.Bad, len(wantBad), wantBad)
+	}
+	for i, bf := range m.Bad {
+		w := wantBad[i]
+		if string(bf.Name) != w.name || string(bf.Text) != w.text || !errors.Is(bf.Err, w.err) {
+			t.Errorf("Parse(%q): bad field %d = {%q %q %v}, reference {%q %q %v}", line, i, bf.Name, bf.Text, bf.Err, w.name, w.text, w.err)
+		}
+	}
+	if len(m.Fields) > MaxFields || len(m.Fields) != len(want) {
+		t.Fatalf("Parse(%q): got %d fields, reference %d", line, len(m.Fields), len(want))
+	}
+	for i, fl := range m.Fields {
+		if len(fl.Name) == 0 || checkName(fl.Name) != nil {
+			t.Errorf("accepted bad name %q", fl.Name)
+		}
+		if mn := MetricName(fl.Name); !strictNameRE.MatchString(mn) {
+			t.Errorf("MetricName(%q) = %q", fl.Name, mn)
+		}
+		if d := fieldDiff(fl, want[i]); d != "" {
+			t.Errorf("Parse(%q): field %d: %s (reference)", line, i, d)
+		}
+		if fl.Kind == ValueState && !aliases(fl.State, b) {
+			t.Errorf("field %d: State %q does not alias the input", i, fl.State)
+		}
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	for _, tc := range parseTests {
 		f.Add(tc.line)
@@ -215,55 +295,5 @@ func FuzzParse(f *testing.F) {
 	f.Add(stateLine)
 	f.Add("[2026-11-25] - job: worker 3")
 	f.Add("bye")
-	f.Fuzz(func(t *testing.T, line string) {
-		var m Message
-		b := []byte(line)
-		err := Parse(b, &m)
-		checkContract(t, b, &m, err)
-		if ok, kind, job, cerr := refControl(line); ok {
-			if !errors.Is(err, cerr) || err == nil && (m.Kind != kind || string(m.Job) != job || len(m.Fields) != 0) {
-				t.Fatalf("Parse(%q) = kind %d job %q err %v; reference kind %d job %q err %v", line, m.Kind, m.Job, err, kind, job, cerr)
-			}
-			return
-		}
-		if m.Kind != KindValues {
-			t.Fatalf("Parse(%q) = kind %d, reference says values", line, m.Kind)
-		}
-		wantTS, want, wantBad, known, wantErr := refParse(line)
-		if !known {
-			return // a number too unwieldy for the exact reference
-		}
-		if (err == nil) != (wantErr == nil) || err != nil && !errors.Is(err, wantErr) {
-			t.Fatalf("Parse(%q) = %v, reference says %v (fields %+v, bad %+v)", line, err, wantErr, want, wantBad)
-		}
-		if (wantTS == nil) != (m.Timestamp == nil) || wantTS != nil && *wantTS != string(m.Timestamp) {
-			t.Errorf("Timestamp = %q, reference %v", m.Timestamp, wantTS)
-		}
-		if len(m.Bad) != len(wantBad) {
-			t.Fatalf("Parse(%q): %d bad fields %v, reference %d %+v", line, len(m.Bad), m.Bad, len(wantBad), wantBad)
-		}
-		for i, bf := range m.Bad {
-			w := wantBad[i]
-			if string(bf.Name) != w.name || string(bf.Text) != w.text || !errors.Is(bf.Err, w.err) {
-				t.Errorf("Parse(%q): bad field %d = {%q %q %v}, reference {%q %q %v}", line, i, bf.Name, bf.Text, bf.Err, w.name, w.text, w.err)
-			}
-		}
-		if len(m.Fields) > MaxFields || len(m.Fields) != len(want) {
-			t.Fatalf("Parse(%q): got %d fields, reference %d", line, len(m.Fields), len(want))
-		}
-		for i, fl := range m.Fields {
-			if len(fl.Name) == 0 || checkName(fl.Name) != nil {
-				t.Errorf("accepted bad name %q", fl.Name)
-			}
-			if mn := MetricName(fl.Name); !strictNameRE.MatchString(mn) {
-				t.Errorf("MetricName(%q) = %q", fl.Name, mn)
-			}
-			if d := fieldDiff(fl, want[i]); d != "" {
-				t.Errorf("Parse(%q): field %d: %s (reference)", line, i, d)
-			}
-			if fl.Kind == ValueState && !aliases(fl.State, b) {
-				t.Errorf("field %d: State %q does not alias the input", i, fl.State)
-			}
-		}
-	})
+	f.Fuzz(checkAgainstReference)
 }
