@@ -44,20 +44,20 @@
 // The job message (`job: fit-model`, the whole message being one field named
 // "job") follows the same rule for where the name ends; its value, the job
 // name, may only hold letters, digits, space, '_', '.', '-', '/' and bytes
-// >= 0x80.
+// >= 0x80 (ErrBadName), and is refused with ErrGlued like a glued value.
 //
 // # Commas in values
 //
 // R prints numbers with commas in two ways, told apart as follows.
 //
 // format(x, big.mark = ",") groups digits: a value made of an optional sign,
-// 1 to 3 digits (not a lone 0), then one or more groups of ',' and exactly 3
-// digits, then optionally '.' and digits and/or an exponent, and optionally a
-// unit, is that number; the ',' inside it does not end the field. So
+// 1 to 3 digits (the first not 0), then one or more groups of ',' and exactly
+// 3 digits, then optionally '.' and digits and/or an exponent, and optionally
+// a unit, is that number; the ',' inside it does not end the field. So
 // 1,234,567 is 1234567, 1,234.5 is 1234.5, -1,234 is -1234 and 1,234 ms is
-// 1.234 seconds. A group followed by a ':' is not one (`x: 1,234: 5` is x = 1
-// and a field named 234). Only a number may be grouped: 1,234/5000 is a bad
-// value.
+// 1.234 seconds. Three digits followed by a fourth or by a ':' are no group
+// (`x: 1,234: 5` is x = 1 and a field named 234). Only a number may be
+// grouped: 1,234/5000 is a bad value.
 //
 // Ambiguity: 1,234 (a single group and no '.') is read as 1234. Under
 // options(OutDec = ",") R would mean 1.234 by it; send numbers with the
