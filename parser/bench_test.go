@@ -11,6 +11,8 @@ const (
 	unitLine       = "[2026-11-25 17:06:16] - elapsed: 1.5 mins, size: 2.3 Mb; done: 45%, fit: Time difference of 3.2 secs"
 	progressLine   = "[2026-11-25 17:06:16] - Epoch: 45/100"
 	stateLine      = "[2026-11-25 17:06:16] - Status: fitting model"
+	coefLine       = "[2026-11-25 17:06:16] - (Intercept): 37.2, wt: -3.87, wt:hp: 0.027, factor(cyl)6: -4.26, R^2: 0.84"
+	bigMarkLine    = "[2026-11-25 17:06:16] - Rows: 1,234,567, Loss: 0.5"
 )
 
 func BenchmarkParse(b *testing.B) {
@@ -22,6 +24,8 @@ func BenchmarkParse(b *testing.B) {
 		{"units", unitLine},
 		{"progress", progressLine},
 		{"state", stateLine},
+		{"coef", coefLine},
+		{"big_mark", bigMarkLine},
 	}
 	for _, l := range lines {
 		b.Run(l.name, func(b *testing.B) {

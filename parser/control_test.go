@@ -24,7 +24,14 @@ func TestParseControlMessages(t *testing.T) {
 		"empty job":                   {line: "job:", err: ErrEmptyValue},
 		"job with bad character":      {line: `job: a"b`, err: ErrBadName},
 		"job among fields is a value": {line: "job: a, x: 1", kind: KindValues, nFields: 2}, // "a" is a state
-		"job among fields bad value":  {line: "job: a=b, x: 1", err: ErrBadValue},
+		"job among fields bad value":  {line: "job: a=b, x: 1", kind: KindValues, nFields: 1},
+		"job with punctuation":        {line: "job: fit(1)", err: ErrBadName},
+		"job glued":                   {line: "job: fitx: 1", err: ErrGlued},
+		"job glued at end":            {line: "job: fit:", err: ErrGlued},
+		"job with colon":              {line: "job: a:b", err: ErrBadName},
+		"job interaction name":        {line: "job:hp: 2", kind: KindValues, nFields: 1},
+		"job last colon":              {line: "job:fit", kind: KindJob, job: "fit"},
+		"job spaced before colon":     {line: "job :fit", kind: KindJob, job: "fit"},
 		"numeric job is a name":       {line: "job: 3", kind: KindJob, job: "3"},
 		"names starting with job":     {line: "jobs done: 3", kind: KindValues, nFields: 1},
 		"names starting with b":       {line: "batch: 2", kind: KindValues, nFields: 1},
@@ -67,8 +74,8 @@ func TestParseResetsKind(t *testing.T) {
 }
 
 var (
-	refByeRE = regexp.MustCompile(`^[ \t]*bye[ \t]*$`)
-	refJobRE = regexp.MustCompile(`^[ \t]*job[ \t]*:([^,;]*)$`)
+	refByeRE     = regexp.MustCompile(`^[ \t]*bye[ \t]*$`)
+	refJobNameRE = regexp.MustCompile(`^[a-zA-Z0-9 _./\x{80}-\x{10FFFF}\x{FFFD}-]*[a-zA-Z0-9\x{80}-\x{10FFFF}\x{FFFD}][a-zA-Z0-9 _./\x{80}-\x{10FFFF}\x{FFFD}-]*$`)
 )
 
 // refControl is the fuzz reference for control messages: it says whether
@@ -84,16 +91,21 @@ func refControl(line string) (ok bool, kind Kind, job string, err error) {
 	if refByeRE.MatchString(s) {
 		return true, KindBye, "", nil
 	}
-	m := refJobRE.FindStringSubmatch(s)
-	if m == nil {
+	if strings.ContainsAny(s, ",;") {
 		return false, KindValues, "", nil
 	}
-	name := strings.Trim(m[1], " \t")
-	if name == "" {
-		return true, KindJob, "", ErrEmptyValue
+	c := refNameColon(s)
+	if c < 0 || strings.Trim(s[:c], " \t") != "job" {
+		return false, KindValues, "", nil
 	}
-	if err := checkName([]byte(name)); err != nil {
-		return true, KindJob, "", err
+	name := strings.Trim(s[c+1:], " \t")
+	switch {
+	case name == "":
+		return true, KindJob, "", ErrEmptyValue
+	case refGlued(name):
+		return true, KindJob, "", ErrGlued
+	case !refJobNameRE.MatchString(name):
+		return true, KindJob, "", ErrBadName
 	}
 	return true, KindJob, name, nil
 }

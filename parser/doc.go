@@ -6,12 +6,84 @@
 //
 // that is an optional bracketed timestamp, an optional '-', then fields of the
 // form `name: value` separated by ',' or ';'. Spaces and tabs around every
-// token are ignored and empty fragments (`x: 1,`) are skipped. A message is
-// accepted or rejected as a whole: one bad field rejects all of them.
+// token are ignored and empty fragments (`x: 1,`) are skipped. A message that
+// starts with '[' always starts with a timestamp; when that '[' has no ']',
+// the first field is refused (a truncated prefix is never guessed at).
 //
-// Names may contain ASCII letters and digits, spaces, '_', '.', '-', '/' and
-// any byte >= 0x80 (so both UTF-8 and latin1 names pass), and must contain at
-// least one letter, digit or non-ASCII byte.
+// # Fields apply one by one
+//
+// Each field stands on its own: a bad one is dropped and listed in
+// Message.Bad (a BadField with the name, the fragment as received and an
+// error wrapping one sentinel), and the others still apply. Parse returns
+// nil when at least one field parsed; otherwise it returns ErrNoFields for an
+// empty message or one without any ':', and else the error of the first
+// dropped field. At most MaxFields (256) fields are looked at, applied or
+// dropped; everything after them is one BadField with ErrTooManyFields.
+//
+// # Names
+//
+// A fragment is the text up to the next ',' or ';'. Its name ends at the
+// first ':' that is followed by a space or a tab; when there is no such ':',
+// at the fragment's last ':'. So R's coef() names work as they are printed:
+//
+//	(Intercept): 37.2, wt: -3.87, wt:hp: 0.027     wt:hp is 0.027
+//	wt:hp:0.027                                     wt:hp is 0.027
+//	x:1                                             x is 1
+//	http://host: 3                                  http://host is 3
+//	time: 12:30                                     time has the bad value 12:30
+//
+// A name may hold any character but ',' and ';' (which end it) and control
+// bytes (below 0x20 other than tab, and 0x7f): letters, digits, any byte >=
+// 0x80 (UTF-8 or latin1) and all ASCII punctuation, so (Intercept),
+// factor(cyl)6, wt:hp, beta[1], R^2, Acc%, Loss (train), x$y and Durée (s)
+// all pass. It must contain at least one letter, digit or non-ASCII byte:
+// `(): 1` and `%%: 2` are refused (ErrBadName), as is an empty name
+// (ErrEmptyName). A name cannot contain ',' or ';': Stan's Omega[1,2] reaches
+// the parser as two fragments.
+//
+// The job message (`job: fit-model`, the whole message being one field named
+// "job") follows the same rule for where the name ends; its value, the job
+// name, may only hold letters, digits, space, '_', '.', '-', '/' and bytes
+// >= 0x80 (ErrBadName), and is refused with ErrGlued like a glued value.
+//
+// # Commas in values
+//
+// R prints numbers with commas in two ways, told apart as follows.
+//
+// format(x, big.mark = ",") groups digits: a value made of an optional sign,
+// 1 to 3 digits (the first not 0), then one or more groups of ',' and exactly
+// 3 digits, then optionally '.' and digits and/or an exponent, and optionally
+// a unit, is that number; the ',' inside it does not end the field. So
+// 1,234,567 is 1234567, 1,234.5 is 1234.5, -1,234 is -1234 and 1,234 ms is
+// 1.234 seconds. Three digits followed by a fourth or by a ':' are no group
+// (`x: 1,234: 5` is x = 1 and a field named 234). Only a number may be
+// grouped: 1,234/5000 is a bad value.
+//
+// Ambiguity: 1,234 (a single group and no '.') is read as 1234. Under
+// options(OutDec = ",") R would mean 1.234 by it; send numbers with the
+// default OutDec ".".
+//
+// options(OutDec = ",") prints 0.5 as 0,5, which must be read neither as 0
+// nor as 5. A fragment without a colon that follows a field makes that field
+// bad, since it is probably the rest of its value cut by the separator. The
+// error is ErrDecimalComma when the field's value is an integer as written
+// (digits with an optional sign) and the fragment starts, right after a ',',
+// with a digit: x: 0,5, x: -0,25, x: 1,5e-04 and t: 12,5 ms. A leading "0,"
+// is never a grouping, so x: 0,500 is a decimal comma too. Otherwise the
+// error is ErrMissingColon (`state: fitting, then stopping`, `x: 0, 5`).
+// Further colonless fragments join the same dropped field, and the
+// colonless fragment is not reported on its own. A colonless fragment before
+// the first field (`hello, x: 1`) is dropped on its own with ErrMissingColon
+// and the later fields apply.
+//
+// # Glued messages
+//
+// A value holding a ':' followed by a space or a tab, or ending with ':', is
+// two messages glued together that could not be told apart (`status:
+// runningphase: fit`): the field is dropped with ErrGlued. Each message should
+// end with a newline (writeLines) or start with a timestamp. A ':' inside a
+// value otherwise (`12:30`, `[2026-12-01 10:00:00] saved`) just makes it a
+// bad value.
 //
 // # Values
 //
@@ -91,5 +163,9 @@
 //     followed by the 8 hex digits of the FNV-1a 32-bit hash of the raw bytes.
 //
 // Examples: "Random Poisson" → random_poisson, "Température" → temperature,
-// "Loss/train.v2" → loss_train_v2, "温度" → u6e29_u5ea6, "2nd" → r_2nd.
+// "Loss/train.v2" → loss_train_v2, "温度" → u6e29_u5ea6, "2nd" → r_2nd,
+// "(Intercept)" → intercept, "factor(cyl)6" → factor_cyl_6, "wt:hp" → wt_hp,
+// "beta[1]" → beta_1, "R^2" → r_2, "Acc%" → acc, "Loss (train)" →
+// loss_train, "x$y" → x_y, "Durée (s)" → duree_s. Different R names can
+// thus share a metric name (R^2 and R 2 both give r_2).
 package parser

@@ -6,21 +6,34 @@ import (
 	"unicode/utf8"
 )
 
-// Sentinel errors. Every error returned by Parse and ParseTimestamp wraps
-// exactly one of them; test with errors.Is. The concrete errors also quote the
-// offending name or value (at most 64 bytes, always valid UTF-8), e.g.
+// Sentinel errors. Every error returned by Parse and ParseTimestamp, and
+// every BadField.Err, wraps exactly one of them; test with errors.Is. The
+// concrete errors also quote the offending name or value (at most 64 bytes,
+// always valid UTF-8), e.g.
 //
 //	bad value "0x10" for "x": not a number
 //	bad value "12 parsecs" for "x": unknown unit
 var (
 	// ErrNoFields: nothing of the form name: value (blank after the timestamp, or text without ':').
 	ErrNoFields = errors.New("no fields")
-	// ErrMissingColon: one of several fragments has no colon, e.g. the "5" of "x: 0,5".
+	// ErrMissingColon: a fragment has no colon. Before any field it is dropped on its own
+	// ("hello" in "hello, x: 1"); after a field it is the rest of that field's value, cut by a
+	// ',' or ';' (`state: fitting, then stopping`), and that field is dropped.
 	ErrMissingColon = errors.New("field without ':'")
+	// ErrDecimalComma: an integer value is directly followed by ',' and a digit, the way R
+	// prints 0.5 under options(OutDec = ","): "0,5" is neither 0 nor 5, so the field is
+	// dropped.
+	ErrDecimalComma = errors.New("decimal comma")
+	// ErrGlued: a value holds a ':' followed by a space or a tab, or ends with ':'
+	// (`status: runningphase: fit`): two messages arrived glued together without the newline
+	// or the timestamp that separates them.
+	ErrGlued = errors.New("glued messages")
 	// ErrEmptyName: a field has nothing before its ':'.
 	ErrEmptyName = errors.New("empty name")
-	// ErrBadName: a name has a character outside letters, digits, space, '_', '.', '-', '/' and
-	// bytes >= 0x80, or has no letter, digit or non-ASCII byte at all.
+	// ErrBadName: a name has a control byte (other than tab), or has no letter, digit or
+	// non-ASCII byte at all (`(): 1`), or is the first name of a message whose leading '['
+	// has no ']'. A job name is refused as well when it has a character outside letters,
+	// digits, space, '_', '.', '-', '/' and bytes >= 0x80.
 	ErrBadName = errors.New("invalid character in name")
 	// ErrEmptyValue: a field has nothing after its ':'.
 	ErrEmptyValue = errors.New("empty value")
@@ -28,7 +41,8 @@ var (
 	// number with a known unit, a progress or a state (see the package documentation). The
 	// concrete error may say more: unknown unit, invalid character in state, ...
 	ErrBadValue = errors.New("not a number")
-	// ErrTooManyFields: a message has more than MaxFields fields.
+	// ErrTooManyFields: a message has more than MaxFields fields; the ones after the first
+	// MaxFields are dropped together.
 	ErrTooManyFields = errors.New("too many fields")
 	// ErrBadTimestamp: ParseTimestamp does not recognise the text. Parse never returns it.
 	ErrBadTimestamp = errors.New("unrecognised timestamp")
@@ -37,18 +51,29 @@ var (
 // errTooManyFields is preformatted: it carries no message-specific data.
 var errTooManyFields = &parseError{err: ErrTooManyFields, subject: "message", text: "more than " + strconv.Itoa(MaxFields) + " fields"}
 
-// valueError is ErrBadValue with a more precise reason.
-type valueError struct{ reason string }
+// reasonError is a sentinel with a more precise reason, or with the fix the
+// sender needs.
+type reasonError struct {
+	reason string
+	err    error // the sentinel
+}
 
-func (e *valueError) Error() string { return e.reason }
-func (e *valueError) Unwrap() error { return ErrBadValue }
+func (e *reasonError) Error() string { return e.reason }
+func (e *reasonError) Unwrap() error { return e.err }
 
 var (
-	errUnknownUnit = &valueError{"unknown unit"}
-	errBadState    = &valueError{"invalid character in state"}
-	errLongState   = &valueError{"state longer than " + strconv.Itoa(MaxStateLen) + " bytes"}
-	errMiscased    = &valueError{"not a number (R writes NA, NaN, Inf, TRUE, FALSE)"}
-	errBadDifftime = &valueError{"not a time difference"}
+	errUnknownUnit = &reasonError{"unknown unit", ErrBadValue}
+	errBadState    = &reasonError{"invalid character in state", ErrBadValue}
+	errLongState   = &reasonError{"state longer than " + strconv.Itoa(MaxStateLen) + " bytes", ErrBadValue}
+	errMiscased    = &reasonError{"not a number (R writes NA, NaN, Inf, TRUE, FALSE)", ErrBadValue}
+	errBadDifftime = &reasonError{"not a time difference", ErrBadValue}
+
+	errNoNameContent = &reasonError{"name without a letter or digit", ErrBadName}
+	errUnclosed      = &reasonError{"invalid character in name (the '[' of a timestamp needs its ']')", ErrBadName}
+	errCutValue      = &reasonError{"field without ':' (',' and ';' end a value)", ErrMissingColon}
+	errDecimalComma  = &reasonError{`decimal comma (R's options(OutDec = ",")): send numbers with OutDec "."`, ErrDecimalComma}
+	errGlued         = &reasonError{"messages glued together: end each message with a newline (writeLines) " +
+		"or start it with a timestamp ([Sys.time()])", ErrGlued}
 )
 
 // excerptLen bounds how much of an offending name or value an error quotes.

@@ -10,10 +10,11 @@ import (
 
 // Byte classes, looked up in byteClass.
 const (
-	nameAllowed     = 1 << iota // may appear in a name
-	nameSignificant             // letter, digit or non-ASCII: gives the name some content
+	nameAllowed     = 1 << iota // may appear in a name: anything but a control byte
+	nameSignificant             // letter, digit or non-ASCII: gives a name some content
 	classSep                    // ',' or ';': ends a field
-	classColon                  // ':': ends a name
+	classColon                  // ':': may end a name
+	stateAllowed                // may appear in a state or a job name
 )
 
 // byteClass classifies every byte once, so Parse finds the end of a name
@@ -22,25 +23,42 @@ var byteClass = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c >= 0x80:
-			t[c] = nameAllowed | nameSignificant
+			t[c] = nameAllowed | nameSignificant | stateAllowed
 		case c == ' ', c == '_', c == '.', c == '-', c == '/':
-			t[c] = nameAllowed
+			t[c] = nameAllowed | stateAllowed
 		case c == ',', c == ';':
 			t[c] = classSep
 		case c == ':':
-			t[c] = classColon
+			t[c] = nameAllowed | classColon
+		case c == '\t', c > ' ' && c < 0x7f:
+			// The rest of printable ASCII, so R's coef() names such as
+			// (Intercept), factor(cyl)6 and beta[1] pass; MetricName
+			// makes word separators of them.
+			t[c] = nameAllowed
 		}
 	}
 	return t
 }()
 
-// checkName applies the name rule to a trimmed name.
+// checkName applies the name rule to a trimmed name: no control bytes
+// (tab excepted), and at least one letter, digit or non-ASCII byte.
 func checkName(name []byte) error {
+	return checkClass(name, nameAllowed)
+}
+
+// checkJobName applies the job name rule to a trimmed name: the characters
+// of a state (letters, digits, space, '_', '.', '-', '/', bytes >= 0x80),
+// at least one of them a letter, digit or non-ASCII byte.
+func checkJobName(name []byte) error {
+	return checkClass(name, stateAllowed)
+}
+
+func checkClass(name []byte, allowed uint8) error {
 	if len(name) == 0 {
 		return ErrEmptyName
 	}
-	var all uint8 = nameAllowed // cleared by any byte that is not allowed
-	var some uint8              // collects the classes of all bytes
+	all := allowed // cleared by any byte that is not allowed
+	var some uint8 // collects the classes of all bytes
 	for _, c := range name {
 		k := byteClass[c]
 		all &= k

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,11 +42,18 @@ func fieldDiff(got Field, w wantField) string {
 		w.name, kind, w.value, w.unit.Suffix(), scale, w.total, w.state)
 }
 
+// wantBad is a BadField: name "" means a nil Name.
+type wantBad struct {
+	name, text string
+	err        error
+}
+
 type parseTest struct {
 	line   string
 	ts     string // expected Timestamp; "" means nil
 	fields []wantField
-	err    error
+	bad    []wantBad // checked when fields or bad is set
+	err    error     // what Parse returns
 }
 
 const blogLine = "[2026-11-25 17:06:16] - Random Poisson: 11"
@@ -94,16 +100,17 @@ var parseTests = map[string]parseTest{
 	"unparseable timestamp":   {line: "[yesterday] - x: 1", ts: "yesterday", fields: []wantField{{name: "x", value: 1}}},
 	"timestamp spaces":        {line: "  [ 1764090547 ]  -  x: 1", ts: "1764090547", fields: []wantField{{name: "x", value: 1}}},
 	"value with colon":        {line: "x: 1:2", err: ErrBadValue},
-	"decimal comma":           {line: "x: 0,5", err: ErrMissingColon},
-	"stray fragment first":    {line: "5, x: 1", err: ErrMissingColon},
+	"decimal comma":           {line: "x: 0,5", err: ErrDecimalComma, bad: []wantBad{{"x", "x: 0,5", ErrDecimalComma}}},
+	"stray fragment first":    {line: "5, x: 1", fields: []wantField{{name: "x", value: 1}}, bad: []wantBad{{"", "5", ErrMissingColon}}},
 	"empty value":             {line: "x:", err: ErrEmptyValue},
 	"blank value":             {line: "x: \t ", err: ErrEmptyValue},
 	"empty name":              {line: ": 5", err: ErrEmptyName},
-	"blank name":              {line: "x: 1, \t: 5", err: ErrEmptyName},
-	"label syntax in name":    {line: `a{b="c"}: 1`, err: ErrBadName},
+	"blank name":              {line: "x: 1, \t: 5", fields: []wantField{{name: "x", value: 1}}, bad: []wantBad{{"", ": 5", ErrEmptyName}}},
+	"label syntax in name":    {line: `a{b="c"}: 1`, fields: []wantField{{name: `a{b="c"}`, value: 1}}},
 	"control char in name":    {line: "a\x01b: 1", err: ErrBadName},
-	"tab inside name":         {line: "a\tb: 1", err: ErrBadName},
-	"equals in name":          {line: "a=b: 1", err: ErrBadName},
+	"DEL in name":             {line: "a\x7fb: 1", err: ErrBadName},
+	"tab inside name":         {line: "a\tb: 1", fields: []wantField{{name: "a\tb", value: 1}}},
+	"equals in name":          {line: "a=b: 1", fields: []wantField{{name: "a=b", value: 1}}},
 	"punctuation-only name":   {line: "--: 1", err: ErrBadName},
 	"slash-only name":         {line: "/: 1", err: ErrBadName},
 	"unclosed bracket":        {line: "[2026-11-25 17:06:16 - x: 1", err: ErrBadName},
@@ -131,8 +138,8 @@ var parseTests = map[string]parseTest{
 	"double sign":             {line: "x: --1", err: ErrBadValue},
 	"inner space":             {line: "x: 1 2", err: ErrBadValue},
 	"overflow":                {line: "x: 1e999", err: ErrBadValue},
-	"bad value after good":    {line: "x: 1, y: 1abc", err: ErrBadValue},
-	"bad state after good":    {line: "x: 1, y: a=b", err: ErrBadValue},
+	"bad value after good":    {line: "x: 1, y: 1abc", fields: []wantField{{name: "x", value: 1}}, bad: []wantBad{{"y", "y: 1abc", ErrBadValue}}},
+	"bad state after good":    {line: "x: 1, y: a=b", fields: []wantField{{name: "x", value: 1}}, bad: []wantBad{{"y", "y: a=b", ErrBadValue}}},
 	"unit":                    {line: "[2026-11-25 17:06:16] - elapsed: 1.5 mins", ts: "2026-11-25 17:06:16", fields: []wantField{{name: "elapsed", value: 90, unit: UnitSeconds, scale: 60}}},
 	"difftime":                {line: "fit: Time difference of 3.2 secs", fields: []wantField{{name: "fit", value: 3.2, unit: UnitSeconds}}},
 	"object.size":             {line: "Memory: 2.3 Mb", fields: []wantField{{name: "Memory", value: 2411724.8, unit: UnitBytes, scale: 1 << 20}}},
@@ -158,7 +165,8 @@ var parseTests = map[string]parseTest{
 	"state with quote": {line: `x: say "hi"`, err: ErrBadValue},
 	"long state":       {line: "x: " + strings.Repeat("a", 65), err: ErrBadValue},
 	"256 fields":       {line: manyFields(256), fields: manyWant(256)},
-	"257 fields":       {line: manyFields(257), err: ErrTooManyFields},
+	"257 fields":       {line: manyFields(257), fields: manyWant(256), bad: []wantBad{{"", "f256: 256", ErrTooManyFields}}},
+	"300 fields":       {line: manyFields(300), fields: manyWant(256), bad: []wantBad{{"", manyFields(300)[len(manyFields(256))+2:], ErrTooManyFields}}},
 }
 
 func manyFields(n int) string {
@@ -192,35 +200,114 @@ func sameFloat(a, b float64) bool {
 func TestParse(t *testing.T) {
 	for name, tc := range parseTests {
 		t.Run(name, func(t *testing.T) {
-			var m Message
-			err := Parse([]byte(tc.line), &m)
-			if tc.err != nil {
-				if !errors.Is(err, tc.err) {
-					t.Fatalf("Parse(%q) error = %v, want %v", tc.line, err, tc.err)
-				}
-				if !utf8.ValidString(err.Error()) {
-					t.Errorf("error message is not UTF-8: %q", err.Error())
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Parse(%q) error = %v", tc.line, err)
-			}
-			if tc.ts == "" && m.Timestamp != nil {
-				t.Errorf("Timestamp = %q, want nil", m.Timestamp)
-			}
-			if tc.ts != "" && string(m.Timestamp) != tc.ts {
-				t.Errorf("Timestamp = %q, want %q", m.Timestamp, tc.ts)
-			}
-			if len(m.Fields) != len(tc.fields) {
-				t.Fatalf("got %d fields, want %d: %+v", len(m.Fields), len(tc.fields), m.Fields)
-			}
-			for i, f := range m.Fields {
-				if d := fieldDiff(f, tc.fields[i]); d != "" {
-					t.Errorf("field %d: %s", i, d)
-				}
-			}
+			checkParse(t, tc)
 		})
+	}
+}
+
+// checkParse runs Parse on tc.line and compares the outcome with tc.
+func checkParse(t *testing.T, tc parseTest) {
+	t.Helper()
+	var m Message
+	b := []byte(tc.line)
+	err := Parse(b, &m)
+	checkContract(t, b, &m, err)
+	if tc.err != nil {
+		if !errors.Is(err, tc.err) {
+			t.Fatalf("Parse(%q) error = %v, want %v", tc.line, err, tc.err)
+		}
+	} else if err != nil {
+		t.Fatalf("Parse(%q) error = %v", tc.line, err)
+	}
+	if tc.err != nil && tc.bad == nil {
+		return
+	}
+	if len(m.Bad) != len(tc.bad) {
+		t.Fatalf("Parse(%q): got %d bad fields, want %d: %v", tc.line, len(m.Bad), len(tc.bad), m.Bad)
+	}
+	for i, bf := range m.Bad {
+		w := tc.bad[i]
+		if string(bf.Name) != w.name || (bf.Name == nil) != (w.name == "") || string(bf.Text) != w.text || !errors.Is(bf.Err, w.err) {
+			t.Errorf("bad field %d = {%q %q %v}, want {%q %q %v}", i, bf.Name, bf.Text, bf.Err, w.name, w.text, w.err)
+		}
+	}
+	if tc.ts == "" && m.Timestamp != nil {
+		t.Errorf("Timestamp = %q, want nil", m.Timestamp)
+	}
+	if tc.ts != "" && string(m.Timestamp) != tc.ts {
+		t.Errorf("Timestamp = %q, want %q", m.Timestamp, tc.ts)
+	}
+	if len(m.Fields) != len(tc.fields) {
+		t.Fatalf("got %d fields, want %d: %+v", len(m.Fields), len(tc.fields), m.Fields)
+	}
+	for i, f := range m.Fields {
+		if d := fieldDiff(f, tc.fields[i]); d != "" {
+			t.Errorf("field %d: %s", i, d)
+		}
+	}
+}
+
+// sentinels are the errors Parse's errors wrap.
+var sentinels = []error{
+	ErrNoFields, ErrMissingColon, ErrDecimalComma, ErrGlued, ErrEmptyName, ErrBadName,
+	ErrEmptyValue, ErrBadValue, ErrTooManyFields, ErrBadTimestamp,
+}
+
+// checkContract checks what Parse promises whatever the input: the error
+// and every BadField.Err wrap exactly one sentinel and read as UTF-8, the
+// error is nil exactly when fields parsed, and every slice aliases line.
+func checkContract(t *testing.T, line []byte, m *Message, err error) {
+	t.Helper()
+	one := func(what string, e error) {
+		t.Helper()
+		n := 0
+		for _, s := range sentinels {
+			if errors.Is(e, s) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("Parse(%q): %s %v wraps %d sentinels", line, what, e, n)
+		}
+		if !utf8.ValidString(e.Error()) {
+			t.Errorf("Parse(%q): %s message is not UTF-8: %q", line, what, e.Error())
+		}
+	}
+	if err != nil {
+		one("error", err)
+	}
+	if m.Kind != KindValues {
+		if len(m.Fields) != 0 || len(m.Bad) != 0 {
+			t.Errorf("Parse(%q): kind %d with fields %v, bad %v", line, m.Kind, m.Fields, m.Bad)
+		}
+		return
+	}
+	switch {
+	case len(m.Fields) > 0 && err != nil:
+		t.Errorf("Parse(%q) = %v with %d fields", line, err, len(m.Fields))
+	case len(m.Fields) == 0 && err == nil:
+		t.Errorf("Parse(%q) = nil without fields", line)
+	case err != nil && errors.Is(err, ErrNoFields) && len(m.Bad) != 0:
+		t.Errorf("Parse(%q) = %v with bad fields %v", line, err, m.Bad)
+	case err != nil && !errors.Is(err, ErrNoFields) && (len(m.Bad) == 0 || m.Bad[0].Err != err):
+		t.Errorf("Parse(%q) = %v, not the first bad field's error (%v)", line, err, m.Bad)
+	}
+	if len(m.Fields)+len(m.Bad) > MaxFields+1 {
+		t.Errorf("Parse(%q): %d fields and %d bad ones", line, len(m.Fields), len(m.Bad))
+	}
+	for i, bf := range m.Bad {
+		one("bad field", bf.Err)
+		if len(bf.Text) == 0 || !aliases(bf.Text, line) || bf.Name != nil && !aliases(bf.Name, bf.Text) {
+			t.Errorf("Parse(%q): bad field %d {%q %q} does not alias the input", line, i, bf.Name, bf.Text)
+		}
+		if bf.Name != nil && len(bf.Name) == 0 {
+			t.Errorf("Parse(%q): bad field %d has an empty, non-nil name", line, i)
+		}
+	}
+	for i, f := range m.Fields {
+		if !aliases(f.Name, line) {
+			t.Errorf("Parse(%q): field %d name %q does not alias the input", line, i, f.Name)
+		}
 	}
 }
 
@@ -251,28 +338,40 @@ func TestParseErrorMessages(t *testing.T) {
 	tests := map[string]struct {
 		line, want string
 	}{
-		"bad value":     {"x: 0x10", `bad value "0x10" for "x": not a number`},
-		"unknown unit":  {"x: 12abc", `bad value "12abc" for "x": unknown unit`},
-		"bad state":     {`x: say "hi"`, `bad value "say \"hi\"" for "x": invalid character in state`},
-		"typo":          {"x: inf", `bad value "inf" for "x": not a number (R writes NA, NaN, Inf, TRUE, FALSE)`},
-		"difftime":      {"x: Time difference of 3 parsecs", `bad value "Time difference of 3 parsecs" for "x": not a time difference`},
-		"empty value":   {"x:", `bad value "" for "x": empty value`},
-		"missing colon": {"x: 0,5", `bad field "5": field without ':'`},
-		"empty name":    {" : 5", `bad field ": 5": empty name`},
-		"bad name":      {`a{b="c"}: 1`, `bad name "a{b=\"c\"}": invalid character in name`},
-		"latin1 name":   {"Temp\xe9rature: -x", `bad value "-x" for "Température": not a number`},
-		"control char":  {"a\x01: 1", `bad name "a\x01": invalid character in name`},
-		"free text":     {"hello world", `bad message "hello world": no fields`},
-		"blank":         {"", `no fields`},
-		"too many":      {manyFields(300), `too many fields: more than 256 fields`},
-		"long value":    {"x: " + strings.Repeat("9", 100) + "_", `bad value "` + strings.Repeat("9", 64) + `..." for "x": not a number`},
-		"long latin1":   {strings.Repeat("\xe9", 100) + ": -z", `bad value "-z" for "` + strings.Repeat("é", 64) + `...": not a number`},
-		"cut utf8":      {"x: " + strings.Repeat("é", 40), `bad value "` + strings.Repeat("é", 32) + `..." for "x": state longer than 64 bytes`},
+		"bad value":                {"x: 0x10", `bad value "0x10" for "x": not a number`},
+		"unknown unit":             {"x: 12abc", `bad value "12abc" for "x": unknown unit`},
+		"bad state":                {`x: say "hi"`, `bad value "say \"hi\"" for "x": invalid character in state`},
+		"typo":                     {"x: inf", `bad value "inf" for "x": not a number (R writes NA, NaN, Inf, TRUE, FALSE)`},
+		"difftime":                 {"x: Time difference of 3 parsecs", `bad value "Time difference of 3 parsecs" for "x": not a time difference`},
+		"empty value":              {"x:", `bad value "" for "x": empty value`},
+		"decimal comma":            {"x: 0,5", `bad value "0,5" for "x": decimal comma (R's options(OutDec = ",")): send numbers with OutDec "."`},
+		"scientific decimal comma": {"x: 1,5e-04", `bad value "1,5e-04" for "x": decimal comma (R's options(OutDec = ",")): send numbers with OutDec "."`},
+		"cut value":                {"state: fitting, then stopping", `bad value "fitting, then stopping" for "state": field without ':' (',' and ';' end a value)`},
+		"list of numbers":          {"x: 0, 5", `bad value "0, 5" for "x": field without ':' (',' and ';' end a value)`},
+		"stray fragment":           {"hello, world, x:", `bad field "hello, world": field without ':'`},
+		"glued":                    {"status: runningphase: fit", `bad value "runningphase: fit" for "status": messages glued together: end each message with a newline (writeLines) or start it with a timestamp ([Sys.time()])`},
+		"glued at end":             {"x: 1y:", `bad value "1y:" for "x": messages glued together: end each message with a newline (writeLines) or start it with a timestamp ([Sys.time()])`},
+		"glued job":                {"job: fitx: 1", `bad job name "fitx: 1": messages glued together: end each message with a newline (writeLines) or start it with a timestamp ([Sys.time()])`},
+		"colon in value":           {"time: 12:30", `bad value "12:30" for "time": not a number`},
+		"unclosed bracket":         {"[2026-11-25 17:06:16 - x: 1", `bad name "[2026-11-25 17:06:16 - x": invalid character in name (the '[' of a timestamp needs its ']')`},
+		"empty name":               {" : 5", `bad field ": 5": empty name`},
+		"bad name":                 {`(): 1`, `bad name "()": name without a letter or digit`},
+		"latin1 name":              {"Temp\xe9rature: -x", `bad value "-x" for "Température": not a number`},
+		"control char":             {"a\x01: 1", `bad name "a\x01": invalid character in name`},
+		"free text":                {"hello world", `bad message "hello world": no fields`},
+		"blank":                    {"", `no fields`},
+		"too many":                 {manyFields(300), `too many fields: more than 256 fields`},
+		"long value":               {"x: " + strings.Repeat("9", 100) + "_", `bad value "` + strings.Repeat("9", 64) + `..." for "x": not a number`},
+		"long latin1":              {strings.Repeat("\xe9", 100) + ": -z", `bad value "-z" for "` + strings.Repeat("é", 64) + `...": not a number`},
+		"cut utf8":                 {"x: " + strings.Repeat("é", 40), `bad value "` + strings.Repeat("é", 32) + `..." for "x": state longer than 64 bytes`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			var m Message
 			err := Parse([]byte(tc.line), &m)
+			if err == nil && len(m.Bad) > 0 {
+				err = m.Bad[0].Err // "too many" applies the first fields
+			}
 			if err == nil {
 				t.Fatalf("Parse(%q) succeeded", tc.line)
 			}
@@ -293,6 +392,8 @@ func TestParseZeroAlloc(t *testing.T) {
 		"state":       stateLine,
 		"slow units":  "a: 1.23456789012345 weeks, b: 123456789012345678901 ms, c: 4.9e-324 KiB, d: " + tieKb + strings.Repeat("0", 900) + "1 Kb",
 		"the rest":    "a: Time difference of 3.2 secs, b: NA secs, c: -Inf ms, d: 45 of 100, e: NA/3, f: Inf loop, g: 温度上升",
+		"coef":        coefLine,
+		"big.mark":    "Rows: 1,234,567, t: 1,234.5 ms; n: -1,234, big: 1,234,567,890,123,456,789,012,345,678,901,234,567,890,123,456,789,012,345,678,901,234,567,890,123,456,789,012,345,678,901,234,567,890.5e-3 KiB",
 	}
 	for name, line := range lines {
 		t.Run(name, func(t *testing.T) {
@@ -313,72 +414,6 @@ func TestParseZeroAlloc(t *testing.T) {
 	}
 }
 
-var fieldSeparator = regexp.MustCompile("[,;]")
-
-// refParse is a deliberately naive implementation of the grammar, built from
-// strings functions and a regexp, that FuzzParse compares Parse against.
-//
-// known is false when a value holds a number too unwieldy for math/big (an
-// exponent beyond ±2000 or more than 2000 digits): the caller then cannot
-// compare.
-func refParse(line string) (ts *string, fields []wantField, known bool, err error) {
-	s := strings.TrimLeft(line, " \t")
-	if strings.HasPrefix(s, "[") {
-		if j := strings.IndexByte(s, ']'); j >= 0 {
-			t := strings.Trim(s[1:j], " \t")
-			ts = &t
-			s = strings.TrimLeft(s[j+1:], " \t")
-			s = strings.TrimPrefix(s, "-")
-		}
-	}
-	all := s
-	for _, frag := range fieldSeparator.Split(s, -1) {
-		frag = strings.Trim(frag, " \t")
-		if frag == "" {
-			continue
-		}
-		name, value, ok := strings.Cut(frag, ":")
-		if !ok {
-			if strings.Contains(all, ":") {
-				return nil, nil, true, ErrMissingColon
-			}
-			return nil, nil, true, ErrNoFields
-		}
-		name = strings.Trim(name, " \t")
-		if name == "" {
-			return nil, nil, true, ErrEmptyName
-		}
-		significant := false
-		for i := 0; i < len(name); i++ {
-			c := name[i]
-			alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
-			if !alnum && !strings.ContainsRune(" _./-", rune(c)) {
-				return nil, nil, true, ErrBadName
-			}
-			significant = significant || alnum
-		}
-		if !significant {
-			return nil, nil, true, ErrBadName
-		}
-		f, vknown, verr := refValue(strings.Trim(value, " \t"))
-		if !vknown {
-			return nil, nil, false, nil
-		}
-		if verr != nil {
-			return nil, nil, true, verr
-		}
-		f.name = name
-		if len(fields) == MaxFields {
-			return nil, nil, true, ErrTooManyFields
-		}
-		fields = append(fields, f)
-	}
-	if len(fields) == 0 {
-		return nil, nil, true, ErrNoFields
-	}
-	return ts, fields, true, nil
-}
-
 // aliases reports whether sub lies within b.
 func aliases(sub, b []byte) bool {
 	if len(sub) == 0 || len(b) == 0 {
@@ -386,73 +421,4 @@ func aliases(sub, b []byte) bool {
 	}
 	p, lo, hi := uintptr(unsafe.Pointer(&sub[0])), uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&b[len(b)-1]))
 	return p >= lo && p+uintptr(len(sub))-1 <= hi
-}
-
-func FuzzParse(f *testing.F) {
-	for _, tc := range parseTests {
-		f.Add(tc.line)
-	}
-	f.Add(multiFieldLine)
-	f.Add(scientificLine)
-	for _, tc := range valueTests {
-		f.Add("x: " + tc.in)
-	}
-	f.Add(unitLine)
-	f.Add(progressLine)
-	f.Add(stateLine)
-	f.Add("[2026-11-25] - job: worker 3")
-	f.Add("bye")
-	f.Fuzz(func(t *testing.T, line string) {
-		var m Message
-		b := []byte(line)
-		err := Parse(b, &m)
-		if ok, kind, job, cerr := refControl(line); ok {
-			if !errors.Is(err, cerr) || err == nil && (m.Kind != kind || string(m.Job) != job || len(m.Fields) != 0) {
-				t.Fatalf("Parse(%q) = kind %d job %q err %v; reference kind %d job %q err %v", line, m.Kind, m.Job, err, kind, job, cerr)
-			}
-			return
-		}
-		if err == nil && m.Kind != KindValues {
-			t.Fatalf("Parse(%q) = kind %d, reference says values", line, m.Kind)
-		}
-		wantTS, want, known, wantErr := refParse(line)
-		if !known {
-			return // a number too unwieldy for the exact reference
-		}
-		if err != nil {
-			if !utf8.ValidString(err.Error()) {
-				t.Errorf("error message is not UTF-8: %q", err.Error())
-			}
-			if wantErr == nil {
-				t.Fatalf("Parse(%q) = %v, reference accepts it: %+v", line, err, want)
-			}
-			if !errors.Is(err, wantErr) {
-				t.Fatalf("Parse(%q) = %v, reference says %v", line, err, wantErr)
-			}
-			return
-		}
-		if wantErr != nil {
-			t.Fatalf("Parse(%q) succeeded, reference says %v", line, wantErr)
-		}
-		if (wantTS == nil) != (m.Timestamp == nil) || wantTS != nil && *wantTS != string(m.Timestamp) {
-			t.Errorf("Timestamp = %q, reference %v", m.Timestamp, wantTS)
-		}
-		if len(m.Fields) == 0 || len(m.Fields) > MaxFields || len(m.Fields) != len(want) {
-			t.Fatalf("got %d fields, reference %d", len(m.Fields), len(want))
-		}
-		for i, fl := range m.Fields {
-			if len(fl.Name) == 0 || checkName(fl.Name) != nil {
-				t.Errorf("accepted bad name %q", fl.Name)
-			}
-			if mn := MetricName(fl.Name); !metricNameRE.MatchString(mn) {
-				t.Errorf("MetricName(%q) = %q", fl.Name, mn)
-			}
-			if d := fieldDiff(fl, want[i]); d != "" {
-				t.Errorf("field %d: %s (reference)", i, d)
-			}
-			if fl.Kind == ValueState && !aliases(fl.State, b) {
-				t.Errorf("field %d: State %q does not alias the input", i, fl.State)
-			}
-		}
-	})
 }

@@ -100,7 +100,7 @@ func parseWords(b []byte, f *Field) error {
 		return errLongState
 	}
 	for _, c := range b {
-		if byteClass[c]&nameAllowed == 0 {
+		if byteClass[c]&stateAllowed == 0 {
 			return errBadState
 		}
 	}
@@ -694,4 +694,32 @@ func digitsAtMostPrintedMax(d []byte) bool {
 		}
 	}
 	return true
+}
+
+// parseGrouped reads a number written with big.mark groups, 1,234,567.5 or
+// 1,234 ms: every ',' in b is a group separator (Parse checked the groups).
+func parseGrouped(b []byte, f *Field) error {
+	// R prints at most 309 digits before the point, 411 bytes with their
+	// groups; anything longer may allocate.
+	var buf [512]byte
+	d := buf[:0]
+	if len(b) > len(buf) {
+		d = make([]byte, 0, len(b))
+	}
+	for _, c := range b {
+		if c != ',' {
+			d = append(d, c)
+		}
+	}
+	if v, ok := parseNumber(d); ok {
+		f.setNumber(v)
+		return nil
+	}
+	if err := parseCompound(d, f, false); err != nil {
+		return err
+	}
+	if f.Kind != ValueNumber {
+		return ErrBadValue // 1,234/5000: only a number may have groups
+	}
+	return nil
 }
