@@ -49,6 +49,8 @@ var parseReasons = []struct {
 	{parser.ErrEmptyValue, "empty_value"},
 	{parser.ErrBadValue, "bad_value"},
 	{parser.ErrTooManyFields, "too_many_fields"},
+	{parser.ErrDecimalComma, "decimal_comma"},
+	{parser.ErrGlued, "glued"},
 }
 
 // otherParseReason labels an error the parser does not document; it exists so
@@ -59,6 +61,7 @@ const otherParseReason = "other"
 type selfMetrics struct {
 	messages        prometheus.Counter
 	parseErrors     []prometheus.Counter // indexed like parseReasons, plus other at the end
+	fieldErrors     []prometheus.Counter // likewise
 	rejected        map[string]prometheus.Counter
 	rejectedValues  map[string]prometheus.Counter
 	foldedStates    prometheus.Counter
@@ -107,12 +110,25 @@ func newSelfMetrics(reg prometheus.Registerer, maxSeries int) *selfMetrics {
 
 	parseErrors := f.NewCounterVec(prometheus.CounterOpts{
 		Name: "rexporter_parse_errors_total",
-		Help: "Messages dropped because they could not be parsed, by reason.",
+		Help: "Messages dropped because no field of them could be parsed, by reason (the first bad field's).",
 	}, []string{"reason"})
 	for _, p := range parseReasons {
 		m.parseErrors = append(m.parseErrors, parseErrors.WithLabelValues(p.reason))
 	}
 	m.parseErrors = append(m.parseErrors, parseErrors.WithLabelValues(otherParseReason))
+
+	fieldErrors := f.NewCounterVec(prometheus.CounterOpts{
+		Name: "rexporter_field_errors_total",
+		Help: "Fields dropped because they could not be parsed, from messages whose other fields were applied, by reason.",
+	}, []string{"reason"})
+	for _, p := range parseReasons {
+		if p.reason != "no_fields" { // a field is never "no fields"
+			m.fieldErrors = append(m.fieldErrors, fieldErrors.WithLabelValues(p.reason))
+		} else {
+			m.fieldErrors = append(m.fieldErrors, nil)
+		}
+	}
+	m.fieldErrors = append(m.fieldErrors, fieldErrors.WithLabelValues(otherParseReason))
 
 	rejected := f.NewCounterVec(prometheus.CounterOpts{
 		Name: "rexporter_rejected_names_total",
@@ -129,6 +145,19 @@ func newSelfMetrics(reg prometheus.Registerer, maxSeries int) *selfMetrics {
 		m.rejectedValues[r] = rejectedValues.WithLabelValues(r)
 	}
 	return m
+}
+
+// fieldError counts a dropped field of an applied message under its reason
+// and returns the reason.
+func (m *selfMetrics) fieldError(err error) string {
+	for i, p := range parseReasons {
+		if errors.Is(err, p.err) && m.fieldErrors[i] != nil {
+			m.fieldErrors[i].Inc()
+			return p.reason
+		}
+	}
+	m.fieldErrors[len(m.fieldErrors)-1].Inc()
+	return otherParseReason
 }
 
 // parseError counts a parse failure under its reason and returns the reason.

@@ -186,6 +186,10 @@ func (s *Session) message(msg []byte) {
 	default:
 		s.ensureJob(now)
 		s.apply()
+		for i := range s.msg.Bad {
+			b := &s.msg.Bad[i]
+			s.drop(e.self.fieldError(b.Err), parser.DisplayName(b.Name), b.Err)
+		}
 	}
 	s.pending++
 	s.tap(msg, nil)

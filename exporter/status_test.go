@@ -207,10 +207,14 @@ func TestTapOutcomes(t *testing.T) {
 			msg: "x: NA, y: 1", outcome: "ok", job: "192.0.2.1",
 		},
 		"parse error before any job": {
-			msg: "x: 0,5", outcome: "missing_colon",
+			msg: "x: 0,5", outcome: "decimal_comma",
 		},
 		"bad name": {
-			setup: []string{"job: fit"}, msg: "<script>alert(1)</script>: 1", outcome: "bad_name", job: "fit",
+			setup: []string{"job: fit"}, msg: "<>(): 1", outcome: "bad_name", job: "fit",
+		},
+		"a bad field beside a good one": {
+			setup: []string{"job: fit"}, msg: "Loss: 0.5, Checkpoint: [2026-12-01] saved", outcome: "ok", job: "fit",
+			refused: []Refusal{{"Checkpoint", "bad_value"}},
 		},
 		"naming the job": {
 			msg: "job: fit-model", outcome: "ok", job: "fit-model",

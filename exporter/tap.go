@@ -99,6 +99,10 @@ func (s *Session) record(msg []byte, err error) {
 			m.refuse("job", reasonMaxJobs)
 		}
 	case s.msg.Kind == parser.KindValues:
+		for i := range s.msg.Bad {
+			b := &s.msg.Bad[i]
+			m.refuse(parser.DisplayName(b.Name), parseReason(b.Err))
+		}
 		for i := range s.msg.Fields {
 			f := &s.msg.Fields[i]
 			if r := s.refusal(f); r != "" {

@@ -43,8 +43,8 @@
 //
 // The job message (`job: fit-model`, the whole message being one field named
 // "job") follows the same rule for where the name ends; its value, the job
-// name, may only hold letters, digits, space, '_', '.', '-', '/' and bytes
-// >= 0x80 (ErrBadName), and is refused with ErrGlued like a glued value.
+// name, is any text (the exporter makes a label value of it), refused only
+// when empty (ErrEmptyValue) or glued like a glued value (ErrGlued).
 //
 // # Commas in values
 //
@@ -55,9 +55,14 @@
 // 3 digits, then optionally '.' and digits and/or an exponent, and optionally
 // a unit, is that number; the ',' inside it does not end the field. So
 // 1,234,567 is 1234567, 1,234.5 is 1234.5, -1,234 is -1234 and 1,234 ms is
-// 1.234 seconds. Three digits followed by a fourth or by a ':' are no group
-// (`x: 1,234: 5` is x = 1 and a field named 234). Only a number may be
-// grouped: 1,234/5000 is a bad value.
+// 1.234 seconds. Three digits followed by a fourth or by a ':' are no group.
+// Only a number may be grouped: 1,234/5000 is a bad value.
+//
+// An integer followed by ',' and a digit that is no grouping is a decimal
+// comma (ErrDecimalComma), and the fragment after the comma belongs to the
+// dropped value even when it holds a ':': `x: 0,5y: 2` (glued messages of
+// an OutDec "," sender) and `x: 1,234: 5` are one dropped field, never x = 0
+// and a field named 5y.
 //
 // Ambiguity: 1,234 (a single group and no '.') is read as 1234. Under
 // options(OutDec = ",") R would mean 1.234 by it; send numbers with the

@@ -46,13 +46,6 @@ func checkName(name []byte) error {
 	return checkClass(name, nameAllowed)
 }
 
-// checkJobName applies the job name rule to a trimmed name: the characters
-// of a state (letters, digits, space, '_', '.', '-', '/', bytes >= 0x80),
-// at least one of them a letter, digit or non-ASCII byte.
-func checkJobName(name []byte) error {
-	return checkClass(name, stateAllowed)
-}
-
 func checkClass(name []byte, allowed uint8) error {
 	if len(name) == 0 {
 		return ErrEmptyName

@@ -167,6 +167,15 @@ func Parse(line []byte, m *Message) error {
 		if j+1 < len(rest) && rest[j] == ',' && isDigit(rest[j+1]) && isDigit(rest[j-1]) {
 			j, grouped, glued = groupedValueEnd(rest, colon, j, glued)
 		}
+		decimal := false
+		if !grouped && j+1 < len(rest) && rest[j] == ',' && isDigit(rest[j+1]) && isPlainInteger(trimSpace(rest[colon+1:j])) {
+			// "0,5" that is no big.mark grouping: R's OutDec ",". The next
+			// fragment belongs to this value even when it holds a ':' (the
+			// glued "x: 0,5y: 2"), so that 0,5 is read neither as 0 nor as
+			// a field "5y".
+			j = decimalCommaEnd(rest, j)
+			decimal = true
+		}
 		name := trimSpace(rest[:colon])
 		raw := trimSpace(rest[colon+1 : j])
 		rest = rest[min(j+1, len(rest)):]
@@ -176,6 +185,8 @@ func Parse(line []byte, m *Message) error {
 		if len(name) == 0 || unclosed || nameAll == 0 || nameSome&nameSignificant == 0 || glued {
 			err = fieldError(line[start:prevEnd], name, raw, unclosed, nameAll, nameSome)
 			unclosed = false
+		} else if decimal {
+			err = newError(errDecimalComma, "value", raw, name)
 		}
 		if err == nil {
 			// Growing by hand and having parseValue store into the element
@@ -406,6 +417,30 @@ func nameColon(frag []byte) int {
 	return last
 }
 
+// isPlainInteger reports whether b is digits with an optional sign.
+func isPlainInteger(b []byte) bool {
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// decimalCommaEnd returns the end of a value cut by a decimal comma at j:
+// the end of the fragment after the comma.
+func decimalCommaEnd(rest []byte, j int) int {
+	for j++; j < len(rest) && rest[j] != ',' && rest[j] != ';'; j++ {
+	}
+	return j
+}
+
 // fieldValue returns the value of the trimmed fragment text whose trimmed
 // name is name: the text after the first ':' that follows the name, trimmed.
 func fieldValue(text, name []byte) []byte {
@@ -502,9 +537,7 @@ func parseControl(rest []byte, m *Message) (bool, error) {
 	case isGlued(name):
 		return true, newError(errGlued, "job name", name, nil)
 	}
-	if err := checkJobName(name); err != nil {
-		return true, newError(err, "job name", name, nil)
-	}
+	// Any other text is a job name: the caller makes a label value of it.
 	m.Job = name
 	return true, nil
 }

@@ -140,6 +140,16 @@ func refParse(line string) (ts *string, fields []wantField, bad []refBad, known 
 				}
 			}
 		}
+		decimal := false
+		if !grouped && end+1 < len(s) && s[end] == ',' && s[end+1] >= '0' && s[end+1] <= '9' && refIntRE.MatchString(strings.Trim(s[c+1:end], " \t")) {
+			decimal = true
+			end++
+			if k := strings.IndexAny(s[end:], ",;"); k >= 0 {
+				end += k
+			} else {
+				end = len(s)
+			}
+		}
 		raw := strings.Trim(s[c+1:end], " \t")
 		text := strings.Trim(s[pos:end], " \t")
 		firstEntry := len(fields)+len(bad) == 0
@@ -158,6 +168,8 @@ func refParse(line string) (ts *string, fields []wantField, bad []refBad, known 
 			return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r >= 0x80 || r == '\uFFFD'
 		}):
 			e = ErrBadName
+		case decimal:
+			e = ErrDecimalComma
 		case refGlued(raw):
 			e = ErrGlued
 		}
