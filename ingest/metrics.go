@@ -49,7 +49,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		connectionsRejected: f.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "rexporter",
 			Name:      "connections_rejected_total",
-			Help:      "Client connections closed right after accepting them, by reason.",
+			Help:      "Client connections reset without being served (at once, or after waiting for a free slot), by reason.",
 		}, []string{"reason"}),
 		waiting: f.NewGauge(prometheus.GaugeOpts{
 			Namespace: "rexporter",

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"slices"
 	"sync"
 	"time"
 
@@ -56,7 +55,7 @@ const (
 	DefaultMaxConnections  = 1024
 	DefaultQuietGap        = 20 * time.Millisecond
 	DefaultReadBufferBytes = 16384
-	DefaultTailWait        = time.Second
+	DefaultTailWait        = 500 * time.Millisecond
 	DefaultConnWait        = 5 * time.Second
 	// maxDefaultDrainTimeout caps the default DrainTimeout.
 	maxDefaultDrainTimeout = 100 * time.Millisecond
@@ -87,7 +86,7 @@ type Config struct {
 	// it on the connection ended at '\n' or NUL, so its sender ends its
 	// messages and is likely still sending this one) may wait for more
 	// data before it is flushed anyway. Never less than QuietGap; unused
-	// when QuietGap is disabled. Default DefaultTailWait (1s).
+	// when QuietGap is disabled. Default DefaultTailWait (500ms).
 	TailWait time.Duration
 	// ReadBufferBytes is the size of each connection's read buffer.
 	// Default DefaultReadBufferBytes (16384).
@@ -381,41 +380,6 @@ func (s *Server) handle(nc net.Conn) {
 	s.refuseMaxConns(nc, remote, logged)
 }
 
-// startLocked registers a connection to serve; the caller holds s.mu and
-// calls c.start after releasing it.
-func (s *Server) startLocked(nc net.Conn, remote netip.AddrPort) *conn {
-	c := newConn(s, nc, remote)
-	s.conns[c] = struct{}{}
-	s.wg.Add(1)
-	return c
-}
-
-// start starts serving a connection registered by startLocked.
-func (c *conn) start() {
-	c.srv.m.connections.Inc()
-	c.srv.m.connectionsTotal.Inc()
-	go c.serve()
-}
-
-// refuseMaxConns resets a connection that found no slot, counts it and logs
-// it (logged is what the rate limiter said).
-func (s *Server) refuseMaxConns(nc net.Conn, remote netip.AddrPort, logged int) {
-	s.refuse(nc, "max_connections")
-	if logged > 0 {
-		s.log.Warn("connection rejected: too many open connections",
-			"remote", remote.String(), "max_connections", s.cfg.MaxConnections,
-			"conn_wait", s.cfg.ConnWait.String(), "rejected_since_last_log", logged)
-	}
-}
-
-// refuse resets a rejected connection and counts it, and the bytes that
-// were waiting in its socket, under reason.
-func (s *Server) refuse(nc net.Conn, reason string) {
-	n, _ := bytesWaiting(nc)
-	reset(nc)
-	s.m.rejected(reason, n)
-}
-
 // reset closes a rejected connection. Linger 0 makes Close send a reset
 // rather than a FIN, so the client learns at once instead of writing into a
 // half-closed connection.
@@ -441,63 +405,6 @@ func (s *Server) connDone(c *conn) {
 		next.start()
 	}
 	s.wg.Done()
-}
-
-// waiter is a connection waiting for a slot.
-type waiter struct {
-	nc     net.Conn
-	remote netip.AddrPort
-	timer  *time.Timer
-}
-
-// popWaiterLocked removes waiting[i] and wakes the listeners. The caller
-// holds s.mu.
-func (s *Server) popWaiterLocked(i int) *waiter {
-	w := s.waiting[i]
-	s.waiting = slices.Delete(s.waiting, i, i+1)
-	w.timer.Stop() // if it already fired, expire finds w gone
-	s.m.waiting.Dec()
-	close(s.queueRoom)
-	s.queueRoom = make(chan struct{})
-	return w
-}
-
-// expire refuses a connection that waited Config.ConnWait for a slot.
-func (s *Server) expire(w *waiter) {
-	s.mu.Lock()
-	i := slices.Index(s.waiting, w)
-	if i < 0 {
-		s.mu.Unlock()
-		return
-	}
-	s.popWaiterLocked(i)
-	logged := s.maxConnsLog.note(s.now())
-	s.mu.Unlock()
-	s.refuseMaxConns(w.nc, w.remote, logged)
-}
-
-// waitQueueRoom blocks while MaxConnections connections wait for a slot,
-// so that further ones stay in the kernel's backlog. It reports false when
-// the server is shutting down.
-func (s *Server) waitQueueRoom() bool {
-	for {
-		s.mu.Lock()
-		if s.stopping {
-			s.mu.Unlock()
-			return false
-		}
-		if len(s.waiting) < s.cfg.MaxConnections {
-			s.mu.Unlock()
-			return true
-		}
-		room := s.queueRoom
-		s.mu.Unlock()
-		select {
-		case <-room:
-		case <-s.done:
-			return false
-		}
-	}
 }
 
 // Shutdown stops the server: it closes the listeners, lets every open
