@@ -1,5 +1,7 @@
 package parser
 
+import "bytes"
+
 // Finding where glued messages start.
 //
 // R's write.socket sends a message with no terminator, so messages that
@@ -33,6 +35,10 @@ package parser
 // its ':' ("a:b:c"), which the parser reads with the last ':' as the
 // separator. For record starts, a field without such a ':' has its value
 // after its last ':' so far.
+
+// splitSpecial marks the bytes that change a Splitter's state in the
+// fields once the current value has begun.
+var splitSpecial = [256]bool{' ': true, '\t': true, ':': true, ',': true, ';': true, '[': true}
 
 // maxRepeatName bounds the first-name repeat rule, so that a colon costs
 // at most this many comparisons.
@@ -104,6 +110,15 @@ func (s *Splitter) Scan(msg []byte, glue bool) int {
 	s.undecided = false
 	i := s.pos
 	for ; i < len(msg); i++ {
+		if s.phase == phaseBody && (s.valStart < 0 || s.firstVal >= 0) {
+			// Only a few bytes change the state: skip the others.
+			for i < len(msg) && !splitSpecial[msg[i]] {
+				i++
+			}
+			if i == len(msg) {
+				break
+			}
+		}
 		c := msg[i]
 		switch s.phase {
 		case phaseLead:
@@ -116,8 +131,11 @@ func (s *Splitter) Scan(msg []byte, glue bool) int {
 			}
 			s.startBody(i)
 		case phaseStamp:
-			if c == ']' {
+			if k := bytes.IndexByte(msg[i:], ']'); k >= 0 {
+				i += k
 				s.phase = phaseDash
+			} else {
+				i = len(msg) - 1
 			}
 			continue
 		case phaseDash:
