@@ -8,7 +8,8 @@
 //     "[2026-11-25 17:06:16] - Random Poisson: 11[2026-11-25 17:06:17] - ..."
 //     or, from a loop that sends no timestamp, "Mean: 1.5Mean: 2.25Mean: 0.7".
 //     They are told apart by the message grammar (parser.Splitter): a
-//     "[DDDD-DD-DD" after a complete value starts a record, a repeat of
+//     "[DDDD-DD-DD" after a complete value (or after a name's text in a
+//     record that began with its own timestamp) starts a record, a repeat of
 //     the message's first name after a value starts a message, and so does
 //     a name after a complete number ("loss: 0.5acc: 0.9"). Each message
 //     is handed on as soon as the next one's start is evident, so a fast

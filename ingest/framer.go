@@ -26,12 +26,15 @@ const DefaultMaxMessageBytes = 65536
 //     is stripped, so CRLF line ends work.
 //   - A message also ends where a new record starts: at a '[' followed by a
 //     date "DDDD-DD-DD" (D an ASCII digit) where a message can start, that
-//     is after a complete value: the text since the current field's
-//     name/value ':' is not blank. The '[' belongs to the new message.
-//     "[2026-11-25 17:06:16] - a: 11[2026-11-25 17:06:17] - a: 13" is two
-//     messages; "Checkpoint: [2026-12-01] saved" (right after ':'),
-//     "x: 1, [2026-12-01] y: 2" (after ',') and "Saved [2026-12-01] n: 1"
-//     (in a name) are one each.
+//     is after a complete value (the text since the current field's
+//     name/value ':' is not blank) or, in a message that began with its
+//     own "[...]" timestamp, after some text of a name (a bad record
+//     without fields must not eat the next record). The '[' belongs to the
+//     new message. "[2026-11-25 17:06:16] - a: 11[2026-11-25 17:06:17] -
+//     a: 13" is two messages; "Checkpoint: [2026-12-01] saved" (right
+//     after ':'), "x: 1, [2026-12-01] y: 2" (right after ',') and
+//     "Saved [2026-12-01] n: 1" (in a name, no leading timestamp) are one
+//     each.
 //   - Bytes that are still waiting for their end (an unterminated tail:
 //     what follows the last terminator, until a terminator arrives) are
 //     also cut where the message grammar shows that a glued message starts

@@ -11,10 +11,15 @@ import "bytes"
 //
 //   - A record start: '[' followed by a date "DDDD-DD-DD", where a message
 //     can start: after a complete value (the text since the current
-//     field's name/value ':' is not blank). In value position right after
-//     the ':' (empty value so far), after ',' or ';', inside a name or
-//     inside the message's own timestamp it is text of the current message:
-//     "Checkpoint: [2026-12-01] saved" is one message.
+//     field's name/value ':' is not blank), or, in a message that began
+//     with its own "[...]" timestamp, after some text of a name (so that a
+//     bad record without fields, "[ts] - garbage[ts] - x: 1", does not eat
+//     the next one). In value position right after the ':' (empty value so
+//     far), right after ',' or ';', inside the message's own timestamp, and
+//     inside a name of a message without a leading timestamp it is text of
+//     the current message: "Checkpoint: [2026-12-01] saved",
+//     "x: 1, [2026-12-01] y: 2" and "Saved [2026-12-01] ckpt: 1" are one
+//     message each.
 //   - A repeat of the first name: a later "name:" (spaces allowed before
 //     the ':') in value position, with a non-blank value before it, where
 //     name is the message's first field name: "status: runningstatus: done"
@@ -76,6 +81,10 @@ type Splitter struct {
 	// lastColon; -1 while in a name), firstVal its first non-blank byte
 	// (-1 while blank), valColons the ':' seen in it after sep.
 	valStart, firstVal, valColons int
+	// fieldFirst is the current field's first non-blank byte, or -1;
+	// stamped is set when the message began with a '[' timestamp.
+	fieldFirst int
+	stamped    bool
 	// undecided: the last Scan stopped before the end of its input.
 	undecided bool
 }
@@ -105,12 +114,12 @@ func (s *Splitter) EndsInValue() bool {
 func (s *Splitter) Scan(msg []byte, glue bool) int {
 	if s.pos == 0 && s.phase == phaseLead && !s.firstFrag {
 		s.firstFrag = true
-		s.sep, s.lastColon, s.valStart, s.firstVal = -1, -1, -1, -1
+		s.sep, s.lastColon, s.valStart, s.firstVal, s.fieldFirst = -1, -1, -1, -1, -1
 	}
 	s.undecided = false
 	i := s.pos
 	for ; i < len(msg); i++ {
-		if s.phase == phaseBody && (s.valStart < 0 || s.firstVal >= 0) {
+		if s.phase == phaseBody && s.fieldFirst >= 0 && (s.valStart < 0 || s.firstVal >= 0) {
 			// Only a few bytes change the state: skip the others.
 			for i < len(msg) && !splitSpecial[msg[i]] {
 				i++
@@ -126,7 +135,7 @@ func (s *Splitter) Scan(msg []byte, glue bool) int {
 				continue
 			}
 			if c == '[' {
-				s.phase = phaseStamp
+				s.phase, s.stamped = phaseStamp, true
 				continue
 			}
 			s.startBody(i)
@@ -193,11 +202,14 @@ func (s *Splitter) Scan(msg []byte, glue bool) int {
 				s.firstFrag = false
 			}
 			s.frag, s.sep, s.lastColon = i+1, -1, -1
-			s.valStart, s.firstVal, s.valColons = -1, -1, 0
+			s.valStart, s.firstVal, s.valColons, s.fieldFirst = -1, -1, 0, -1
+			continue
 		case '[':
 			// Only where a message can start, and only when it is known
 			// to be a date: otherwise the '[' is text of this message.
-			if s.valStart < 0 || s.firstVal < 0 || !isDateBytes(msg[i+1:]) {
+			afterValue := s.valStart >= 0 && s.firstVal >= 0
+			inStampedName := s.stamped && s.valStart < 0 && s.fieldFirst >= 0
+			if !afterValue && !inStampedName || !isDateBytes(msg[i+1:]) {
 				break
 			}
 			s.pos = i
@@ -207,8 +219,13 @@ func (s *Splitter) Scan(msg []byte, glue bool) int {
 			}
 			return i
 		}
-		if s.valStart >= 0 && s.firstVal < 0 && !isSpace(c) && i >= s.valStart {
-			s.firstVal = i
+		if !isSpace(c) {
+			if s.fieldFirst < 0 {
+				s.fieldFirst = i
+			}
+			if s.valStart >= 0 && s.firstVal < 0 && i >= s.valStart {
+				s.firstVal = i
+			}
 		}
 	}
 	s.pos = i
