@@ -26,9 +26,10 @@ type conn struct {
 	// Totals for the close log.
 	totalBytes, totalMsgs int64
 
-	// quietArmed: a quiet-gap deadline is set. lastData: when the last read
-	// that left a tail pending returned.
+	// quietArmed: a deadline for the pending tail is set, at armedAt.
+	// lastData: when the last read that left a tail pending returned.
 	quietArmed bool
+	armedAt    time.Time
 	lastData   time.Time
 
 	mu       sync.Mutex
@@ -85,6 +86,28 @@ func (c *conn) account(n int) {
 		m.oversizedMessages.Add(float64(c.oversized))
 		c.oversized = 0
 	}
+}
+
+// tailWait is how long the pending tail may go without new data before it
+// is flushed. Each tail is judged on its own evidence, never on what the
+// connection sent before it: a tail that looks like a whole message (it
+// ends in a value, and the message before it did not end at '\n' or NUL)
+// waits QuietGap; any other (it ends in a name or right after ':', or its
+// sender ends its messages with '\n', so on a loaded machine the rest may
+// come long after its start, and cutting it would make two bad messages of
+// one good one) waits TailWait, but no longer.
+func (c *conn) tailWait() time.Duration {
+	gap := c.srv.cfg.QuietGap
+	if c.framer.TailComplete() {
+		return gap
+	}
+	return max(c.srv.cfg.TailWait, gap)
+}
+
+// arm sets the tail's deadline to at.
+func (c *conn) arm(at time.Time) {
+	c.quietArmed, c.armedAt = true, at
+	c.setDeadline(at)
 }
 
 // setDeadline sets the read deadline, but never beyond the end of a
@@ -144,20 +167,16 @@ func (c *conn) serve() {
 			c.account(n)
 			// Quiet gap: R's write.socket sends no terminator, so a message's
 			// end is normally only seen when the next one arrives, which may
-			// be minutes later. A tail that sees no more data for QuietGap is
-			// taken as complete instead. The deadline is only touched when
-			// the pending state changes, not on every read.
-			// A sender that ends its messages (writeLines, cat) is waited
-			// for instead: on a loaded machine the rest of a message may
-			// come long after its start, and cutting it would make two bad
-			// messages of one good one.
+			// be minutes later. A tail that sees no more data for a while is
+			// taken as complete instead (see tailWait). The deadline is only
+			// touched when the pending state changes or the wait gets
+			// shorter, not on every read.
 			if gap > 0 {
-				switch pending := c.framer.Pending() && !c.framer.Terminated(); {
-				case pending:
+				switch {
+				case c.framer.Pending():
 					c.lastData = now
-					if !c.quietArmed {
-						c.quietArmed = true
-						c.setDeadline(c.lastData.Add(gap))
+					if at := now.Add(c.tailWait()); !c.quietArmed || at.Before(c.armedAt) {
+						c.arm(at)
 					}
 				case c.quietArmed:
 					c.quietArmed = false
@@ -174,7 +193,7 @@ func (c *conn) serve() {
 				break
 			}
 			c.quietArmed = false
-			if !c.framer.Pending() || c.framer.Terminated() {
+			if !c.framer.Pending() {
 				c.setDeadline(time.Time{})
 				continue
 			}
@@ -182,12 +201,11 @@ func (c *conn) serve() {
 			// expired deadline fails a Read without looking for data. So
 			// check that the connection really was quiet before cutting a
 			// message that may be in the middle of arriving: if data came
-			// less than QuietGap ago, wait for a gap after it instead; if
-			// this goroutine was held up (a loaded machine) and data is
-			// waiting in the socket, read that first.
-			if quietAt := c.lastData.Add(gap); s.now().Before(quietAt) {
-				c.quietArmed = true
-				c.setDeadline(quietAt)
+			// less than the tail's wait ago, wait for that long after it
+			// instead; if this goroutine was held up (a loaded machine)
+			// and data is waiting in the socket, read that first.
+			if quietAt := c.lastData.Add(c.tailWait()); s.now().Before(quietAt) {
+				c.arm(quietAt)
 				continue
 			}
 			c.setDeadline(time.Time{})

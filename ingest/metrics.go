@@ -16,6 +16,21 @@ type metrics struct {
 	oversizedMessages   prometheus.Counter
 	framedMessages      prometheus.Counter
 	connectionsRejected *prometheus.CounterVec
+	waiting             prometheus.Gauge
+	rejectedBytes       *prometheus.CounterVec
+}
+
+// rejected counts a rejected connection with n bytes waiting in its socket.
+func (m *metrics) rejected(reason string, n int) {
+	switch reason {
+	case "max_connections":
+		m.rejectedMaxConns.Inc()
+	default:
+		m.rejectedNotAllowed.Inc()
+	}
+	if n > 0 {
+		m.rejectedBytes.WithLabelValues(reason).Add(float64(n))
+	}
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -34,7 +49,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		connectionsRejected: f.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "rexporter",
 			Name:      "connections_rejected_total",
-			Help:      "Client connections closed right after accepting them, by reason.",
+			Help:      "Client connections reset without being served (at once, or after waiting for a free slot), by reason.",
+		}, []string{"reason"}),
+		waiting: f.NewGauge(prometheus.GaugeOpts{
+			Namespace: "rexporter",
+			Name:      "connections_waiting",
+			Help:      "Client connections accepted beyond the connection limit that wait for a free slot.",
+		}),
+		rejectedBytes: f.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "rexporter",
+			Name:      "rejected_bytes_total",
+			Help:      "Bytes that were waiting in the sockets of rejected client connections, by reason (where the platform tells).",
 		}, []string{"reason"}),
 		receivedBytes: f.NewCounter(prometheus.CounterOpts{
 			Namespace: "rexporter",
@@ -56,5 +81,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	// rejection and rate()/increase() see that first one.
 	m.rejectedMaxConns = m.connectionsRejected.WithLabelValues("max_connections")
 	m.rejectedNotAllowed = m.connectionsRejected.WithLabelValues("not_allowed")
+	m.rejectedBytes.WithLabelValues("max_connections")
+	m.rejectedBytes.WithLabelValues("not_allowed")
 	return m
 }

@@ -49,11 +49,14 @@ type Session interface {
 // Server.Shutdown.
 var ErrShutdown = errors.New("server shutting down")
 
-// Defaults for the zero fields of Config (QuietGap excepted, see there).
+// Defaults for the zero fields of Config (QuietGap and ConnWait excepted,
+// see there).
 const (
 	DefaultMaxConnections  = 1024
 	DefaultQuietGap        = 20 * time.Millisecond
 	DefaultReadBufferBytes = 16384
+	DefaultTailWait        = 500 * time.Millisecond
+	DefaultConnWait        = 5 * time.Second
 	// maxDefaultDrainTimeout caps the default DrainTimeout.
 	maxDefaultDrainTimeout = 100 * time.Millisecond
 )
@@ -71,10 +74,20 @@ type Config struct {
 	// terminator, so without this a value would only show up when the next
 	// message arrives. Unlike the other fields, 0 (or a negative value)
 	// disables the quiet-gap flush; use DefaultQuietGap (20ms) for the
-	// default. A client that stalls for longer than this in the middle of
-	// writing a message gets it cut in two; R sends each message with one
-	// send(), so that takes a message larger than the socket buffers.
+	// default. It applies to a tail that looks like a whole message: one
+	// that ends in a value, and whose previous message on the connection
+	// did not end at '\n' or NUL; other tails wait TailWait. A client that
+	// stalls for longer than this in the middle of writing a message gets
+	// it cut in two; R sends each message with one send(), so that takes a
+	// message larger than the socket buffers.
 	QuietGap time.Duration
+	// TailWait is how long a pending tail that does not look like a whole
+	// message (it ends in a name or right after ':', or the message before
+	// it on the connection ended at '\n' or NUL, so its sender ends its
+	// messages and is likely still sending this one) may wait for more
+	// data before it is flushed anyway. Never less than QuietGap; unused
+	// when QuietGap is disabled. Default DefaultTailWait (500ms).
+	TailWait time.Duration
 	// ReadBufferBytes is the size of each connection's read buffer.
 	// Default DefaultReadBufferBytes (16384).
 	ReadBufferBytes int
@@ -82,6 +95,18 @@ type Config struct {
 	// what has already arrived before it flushes and closes them. Default
 	// min(QuietGap, 100ms), or 20ms when QuietGap is disabled.
 	DrainTimeout time.Duration
+	// ConnWait is how long a new connection beyond MaxConnections waits
+	// for a free slot before it is refused. It is not read while it waits
+	// (the kernel buffers what the client sends, up to the socket buffer),
+	// and it takes the first slot that frees up, so a burst of short
+	// connections that close faster than they are read loses nothing. At
+	// most MaxConnections connections wait; while that many do, the
+	// listeners stop accepting, and newer connections stay in the kernel's
+	// backlog (connect succeeds there and the client writes into its
+	// buffer) until a waiting one gets a slot or times out. Like QuietGap,
+	// 0 (or a negative value) disables waiting: a connection beyond the
+	// limit is reset at once. Use DefaultConnWait (5s) for the default.
+	ConnWait time.Duration
 	// Allow lists the client networks that may connect; empty (the
 	// default) allows every client. A connection from elsewhere is accepted
 	// and reset at once, before it counts towards MaxConnections (see
@@ -98,6 +123,8 @@ func DefaultConfig() Config {
 		MaxMessageBytes: DefaultMaxMessageBytes,
 		MaxConnections:  DefaultMaxConnections,
 		QuietGap:        DefaultQuietGap,
+		TailWait:        DefaultTailWait,
+		ConnWait:        DefaultConnWait,
 		ReadBufferBytes: DefaultReadBufferBytes,
 		DrainTimeout:    DefaultQuietGap,
 	}
@@ -112,6 +139,13 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QuietGap < 0 {
 		c.QuietGap = 0
+	}
+	if c.TailWait <= 0 {
+		c.TailWait = DefaultTailWait
+	}
+	c.TailWait = max(c.TailWait, c.QuietGap)
+	if c.ConnWait < 0 {
+		c.ConnWait = 0
 	}
 	if c.ReadBufferBytes <= 0 {
 		c.ReadBufferBytes = DefaultReadBufferBytes
@@ -153,6 +187,11 @@ type Server struct {
 	drainEnd  time.Time // when draining connections are closed
 	listeners map[*net.Listener]struct{}
 	conns     map[*conn]struct{}
+	// waiting holds the connections waiting for a slot, oldest first (at
+	// most MaxConnections). queueRoom is closed, and replaced, whenever
+	// one leaves it, to wake listeners that stopped accepting.
+	waiting   []*waiter
+	queueRoom chan struct{}
 	// Rejections are logged at most once a minute per reason.
 	maxConnsLog   logLimiter
 	notAllowedLog logLimiter
@@ -197,6 +236,7 @@ func NewServer(cfg Config, sink Sink, reg prometheus.Registerer, logger *slog.Lo
 		done:      make(chan struct{}),
 		listeners: make(map[*net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
+		queueRoom: make(chan struct{}),
 	}
 }
 
@@ -205,14 +245,18 @@ func NewServer(cfg Config, sink Sink, reg prometheus.Registerer, logger *slog.Lo
 // file descriptors, ...) are retried after a short back-off. Serve may be
 // called for several listeners; it closes l when it returns.
 //
-// A connection beyond Config.MaxConnections is still accepted, and then
-// reset at once (linger 0), instead of being left in the kernel's backlog:
-// an R client connecting to a full backlog blocks forever, while a reset is
-// an error it sees. Such connections are counted in
-// rexporter_connections_rejected_total{reason="max_connections"} and logged
-// at most once a minute. A connection from an address outside a non-empty
-// Config.Allow is rejected the same way, before it counts towards
-// MaxConnections, in reason="not_allowed".
+// A connection beyond Config.MaxConnections is still accepted and waits
+// up to Config.ConnWait for a slot (see there); one that gets none is reset
+// (linger 0), as is one beyond the limit when ConnWait is 0, rather than
+// being left in the kernel's backlog for good: an R client connecting to a
+// backlog that is never accepted blocks forever, while a reset is an error
+// it sees. Such connections are counted in
+// rexporter_connections_rejected_total{reason="max_connections"}, the bytes
+// that were waiting in their sockets (where the platform tells) in
+// rexporter_rejected_bytes_total, and logged at most once a minute. A
+// connection from an address outside a non-empty Config.Allow is rejected
+// the same way, before it counts towards MaxConnections, in
+// reason="not_allowed".
 func (s *Server) Serve(l net.Listener) error {
 	if !s.addListener(&l) {
 		l.Close()
@@ -222,6 +266,9 @@ func (s *Server) Serve(l net.Listener) error {
 
 	var delay time.Duration
 	for {
+		if !s.waitQueueRoom() {
+			return nil
+		}
 		nc, err := l.Accept()
 		if err != nil {
 			if s.isStopping() {
@@ -301,8 +348,7 @@ func (s *Server) handle(nc net.Conn) {
 		s.mu.Lock()
 		logged := s.notAllowedLog.note(s.now())
 		s.mu.Unlock()
-		reset(nc)
-		s.m.rejectedNotAllowed.Inc()
+		s.refuse(nc, "not_allowed")
 		if logged > 0 {
 			s.log.Warn("connection rejected: address not in the allowlist",
 				"remote", remote.String(), "rejected_since_last_log", logged)
@@ -315,25 +361,23 @@ func (s *Server) handle(nc net.Conn) {
 		nc.Close()
 		return
 	}
-	if len(s.conns) >= s.cfg.MaxConnections {
-		logged := s.maxConnsLog.note(s.now())
+	if len(s.conns) < s.cfg.MaxConnections && len(s.waiting) == 0 {
+		c := s.startLocked(nc, remote)
 		s.mu.Unlock()
-		reset(nc)
-		s.m.rejectedMaxConns.Inc()
-		if logged > 0 {
-			s.log.Warn("connection rejected: too many open connections",
-				"remote", remote.String(), "max_connections", s.cfg.MaxConnections,
-				"rejected_since_last_log", logged)
-		}
+		c.start()
 		return
 	}
-	c := newConn(s, nc, remote)
-	s.conns[c] = struct{}{}
-	s.wg.Add(1)
+	if s.cfg.ConnWait > 0 && len(s.waiting) < s.cfg.MaxConnections {
+		w := &waiter{nc: nc, remote: remote}
+		s.waiting = append(s.waiting, w)
+		s.m.waiting.Inc()
+		w.timer = time.AfterFunc(s.cfg.ConnWait, func() { s.expire(w) })
+		s.mu.Unlock()
+		return
+	}
+	logged := s.maxConnsLog.note(s.now())
 	s.mu.Unlock()
-	s.m.connections.Inc()
-	s.m.connectionsTotal.Inc()
-	go c.serve()
+	s.refuseMaxConns(nc, remote, logged)
 }
 
 // reset closes a rejected connection. Linger 0 makes Close send a reset
@@ -349,8 +393,17 @@ func reset(nc net.Conn) {
 func (s *Server) connDone(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
+	// The slot goes to the connection that has waited longest.
+	var next *conn
+	if len(s.waiting) > 0 && !s.stopping {
+		w := s.popWaiterLocked(0)
+		next = s.startLocked(w.nc, w.remote)
+	}
 	s.mu.Unlock()
 	s.m.connections.Dec()
+	if next != nil {
+		next.start()
+	}
 	s.wg.Done()
 }
 
@@ -372,14 +425,26 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for l := range s.listeners {
 		(*l).Close()
 	}
-	conns := make([]*conn, 0, len(s.conns))
+	conns := make([]*conn, 0, len(s.conns)+len(s.waiting))
 	for c := range s.conns {
 		conns = append(conns, c)
+	}
+	// Connections still waiting for a slot are read during the drain too:
+	// what their clients sent is data the user expects to see.
+	var late []*conn
+	for len(s.waiting) > 0 {
+		w := s.popWaiterLocked(0)
+		c := s.startLocked(w.nc, w.remote)
+		conns = append(conns, c)
+		late = append(late, c)
 	}
 	s.mu.Unlock()
 
 	for _, c := range conns {
 		c.drain(drainEnd)
+	}
+	for _, c := range late {
+		c.start()
 	}
 
 	done := make(chan struct{})

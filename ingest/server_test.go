@@ -683,13 +683,16 @@ func TestServerMetrics(t *testing.T) {
 # HELP rexporter_connections Open client connections.
 # TYPE rexporter_connections gauge
 rexporter_connections 0
-# HELP rexporter_connections_rejected_total Client connections closed right after accepting them, by reason.
+# HELP rexporter_connections_rejected_total Client connections reset without being served (at once, or after waiting for a free slot), by reason.
 # TYPE rexporter_connections_rejected_total counter
 rexporter_connections_rejected_total{reason="max_connections"} 0
 rexporter_connections_rejected_total{reason="not_allowed"} 0
 # HELP rexporter_connections_total Client connections accepted and served (rejected ones are not counted here).
 # TYPE rexporter_connections_total counter
 rexporter_connections_total 1
+# HELP rexporter_connections_waiting Client connections accepted beyond the connection limit that wait for a free slot.
+# TYPE rexporter_connections_waiting gauge
+rexporter_connections_waiting 0
 # HELP rexporter_framed_messages_total Complete messages cut from the byte streams and handed on for parsing.
 # TYPE rexporter_framed_messages_total counter
 rexporter_framed_messages_total 3
@@ -699,6 +702,10 @@ rexporter_oversized_messages_total 1
 # HELP rexporter_received_bytes_total Bytes received from clients.
 # TYPE rexporter_received_bytes_total counter
 rexporter_received_bytes_total %d
+# HELP rexporter_rejected_bytes_total Bytes that were waiting in the sockets of rejected client connections, by reason (where the platform tells).
+# TYPE rexporter_rejected_bytes_total counter
+rexporter_rejected_bytes_total{reason="max_connections"} 0
+rexporter_rejected_bytes_total{reason="not_allowed"} 0
 `, len(input))
 	if err := testutil.GatherAndCompare(env.reg, strings.NewReader(want)); err != nil {
 		t.Error(err)
@@ -740,4 +747,58 @@ func TestDataWaiting(t *testing.T) {
 	}
 	client.Close()
 	waitFor(t, "the EOF to be seen", func() bool { w, _ := dataWaiting(server); return w })
+}
+
+// TestServerTailWaitIsPerTail: no connection-wide mode. After a newline
+// message, the next unterminated tail waits longer (TailWait); once a
+// glued message ends it, the following tail is judged on its own and
+// flushed after the quiet gap again.
+func TestServerTailWaitIsPerTail(t *testing.T) {
+	env := startServer(t, Config{QuietGap: 20 * time.Millisecond, TailWait: time.Hour}, nil)
+	c := env.dial()
+	write(t, c, "a: 1\n")
+	env.waitSession(c, "the newline message", func(st sessionState) bool { return len(st.msgs) == 1 })
+	write(t, c, "Mean: 1")
+	write(t, c, "Mean: 2")
+	st := env.waitSession(c, "the glued messages", func(st sessionState) bool { return len(st.msgs) == 3 })
+	if want := []string{"a: 1", "Mean: 1", "Mean: 2"}; !slices.Equal(st.msgs, want) {
+		t.Fatalf("messages %q, want %q", st.msgs, want)
+	}
+	// Later messages, one at a time, are flushed by the quiet gap.
+	for i := 3; i < 6; i++ {
+		write(t, c, fmt.Sprintf("Mean: %d", i))
+		env.waitSession(c, fmt.Sprintf("message %d", i), func(st sessionState) bool { return len(st.msgs) == i+1 })
+	}
+}
+
+// TestServerTailWaitBound: a tail that does not look complete is flushed
+// after TailWait, not earlier and not only at the end of the connection.
+func TestServerTailWaitBound(t *testing.T) {
+	const tailWait = 100 * time.Millisecond
+	env := startServer(t, Config{QuietGap: 20 * time.Millisecond, TailWait: tailWait}, nil)
+	tests := map[string]struct{ before, tail string }{
+		"after a newline message": {"a: 1\n", "b: 2"},
+		"ending after the colon":  {"", "b:"},
+		"ending in a name":        {"", "Random Poi"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := env.dial()
+			n := 0
+			if tc.before != "" {
+				write(t, c, tc.before)
+				n = 1
+				env.waitSession(c, "the first message", func(st sessionState) bool { return len(st.msgs) == 1 })
+			}
+			start := time.Now()
+			write(t, c, tc.tail)
+			st := env.waitSession(c, "the tail", func(st sessionState) bool { return len(st.msgs) == n+1 })
+			if el := time.Since(start); el < tailWait {
+				t.Errorf("tail flushed after %v, want at least %v", el, tailWait)
+			}
+			if st.msgs[n] != tc.tail || st.closed {
+				t.Errorf("session %+v, want the tail %q and still open", st, tc.tail)
+			}
+		})
+	}
 }
