@@ -157,7 +157,7 @@ func TestCheckConfigAndParse(t *testing.T) {
 		`# R name "Random Poisson" -> poisson_draw (number) by rules[0]`,
 		`poisson_draw{r_job="local"} 11`,
 		`poisson_draw_values_bucket{r_job="local",le="11.5"} 1`,
-		"# message 2: dropped (missing_colon):",
+		"# message 2: dropped (decimal_comma):",
 		"# 1 of 2 messages dropped",
 	} {
 		if !strings.Contains(string(out), want) {

@@ -152,7 +152,6 @@ func (c *conn) serve() {
 	defer s.connDone(c)
 	log := s.log.With("remote", c.remote.String())
 	log.Debug("connection opened")
-	c.sess = s.sink.NewSession(c.remote)
 
 	gap := s.cfg.QuietGap
 	buf := make([]byte, s.cfg.ReadBufferBytes)

@@ -14,8 +14,10 @@ import (
 
 // Sink receives the messages of every connection.
 type Sink interface {
-	// NewSession is called once per served connection, from that
-	// connection's goroutine, before its first message.
+	// NewSession is called once per served connection, before its first
+	// message, in the order the connections were accepted (one at a time,
+	// never concurrently), so a sink may take the order of NewSession calls
+	// as the order in which connections arrived.
 	NewSession(remote netip.AddrPort) Session
 }
 

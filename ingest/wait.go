@@ -71,6 +71,11 @@ func (s *Server) waitQueueRoom() bool {
 // calls c.start after releasing it.
 func (s *Server) startLocked(nc net.Conn, remote netip.AddrPort) *conn {
 	c := newConn(s, nc, remote)
+	// The session is made here, in the order connections were accepted
+	// (waiting ones get their slots first come, first served), not when the
+	// connection's goroutine first runs: the sink may order what
+	// connections send by it (see Sink).
+	c.sess = s.sink.NewSession(remote)
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	return c

@@ -159,7 +159,7 @@ func TestAPIShape(t *testing.T) {
 		r.Jobs[0].Messages != 2 || r.Jobs[0].End != nil || r.Jobs[0].LastMessage == nil {
 		t.Errorf("jobs %+v", r.Jobs)
 	}
-	if len(r.Messages) != 3 || r.Messages[0].Outcome != "missing_colon" || r.Messages[0].Error == "" ||
+	if len(r.Messages) != 3 || r.Messages[0].Outcome != "decimal_comma" || r.Messages[0].Error == "" ||
 		r.Messages[2].Text != "job: fit" || r.Messages[2].Remote != "127.0.0.1:4000" {
 		t.Errorf("messages %+v", r.Messages)
 	}

@@ -33,13 +33,15 @@ type ServeCmd struct {
 	TelemetryPath   string        `name:"web.telemetry-path" default:"/metrics" help:"Path under which to expose metrics."`
 	WebConfigFile   string        `name:"web.config.file" type:"existingfile" placeholder:"FILE" help:"Exporter-toolkit web configuration file for TLS and basic auth."`
 	MaxMessageBytes int           `default:"65536" help:"Longest message accepted; longer ones are discarded up to their end and counted."`
-	MaxConnections  int           `default:"1024" help:"Most client connections open at once; beyond it new connections are closed at once and counted."`
+	MaxConnections  int           `default:"1024" help:"Most client connections served at once; a new connection beyond it waits up to --conn-wait for a free slot, then is reset and counted."`
+	ConnWait        time.Duration `default:"5s" help:"How long a connection beyond --max-connections waits for a free slot before it is reset (0: reset at once)."`
 	MaxSeries       int           `default:"10000" help:"Most series in all (R name × job × labels). Beyond it, a new series of an existing metric folds into that metric's overflow series and a new R name is rejected; both are counted, and existing series keep working."`
 	MaxSeriesPerJob int           `placeholder:"N" help:"Most series one job may have, so that one runaway job cannot take them all; beyond it the job's new names are refused and counted per job. Default: half of --max-series, at least 100."`
 	MaxJobs         int           `default:"100" help:"Most jobs known at once (running, or ended and retained; an unnamed connection's identity is a job too); beyond it a connection joins the job _overflow."`
 	JobRetention    time.Duration `default:"1h" help:"How long an ended job and its series stay visible."`
 	Namespace       string        `placeholder:"PREFIX" help:"Prefix for every metric built from R names (\"r\" gives r_random_poisson)."`
-	QuietGap        time.Duration `default:"20ms" help:"An unterminated message is complete after this long without new bytes on its connection (0 disables)."`
+	QuietGap        time.Duration `default:"20ms" help:"An unterminated message that ends in a complete value is complete after this long without new bytes on its connection (0 disables)."`
+	TailWait        time.Duration `default:"500ms" help:"An unterminated message that does not look finished (it ends in a name or after ':', or the connection's last message ended with a newline) is complete after this long without new bytes (at least --quiet-gap)."`
 	ShutdownTimeout time.Duration `default:"10s" help:"On SIGINT/SIGTERM, how long to apply what was received before giving up."`
 	Echo            bool          `help:"Print every received message to stdout, as the blog's server.R did."`
 	ConfigFile      string        `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file (YAML): how R names become metrics. Reloaded on SIGHUP and POST /-/reload."`
@@ -72,6 +74,12 @@ func (c *ServeCmd) Validate() error {
 	}
 	if c.QuietGap < 0 {
 		errs = append(errs, errors.New("--quiet-gap must not be negative"))
+	}
+	if c.TailWait <= 0 {
+		errs = append(errs, errors.New("--tail-wait must be positive"))
+	}
+	if c.ConnWait < 0 {
+		errs = append(errs, errors.New("--conn-wait must not be negative"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("--shutdown-timeout must be positive"))

@@ -22,7 +22,7 @@ type ParseCmd struct {
 	ConfigFile string   `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file to apply (default: none, the built-in mapping)."`
 	Namespace  string   `placeholder:"PREFIX" help:"Prefix for every metric built from R names."`
 	Jobs       bool     `help:"Also print the job metrics (rexporter_job_*) of the dry run's connection."`
-	Messages   []string `arg:"" optional:"" help:"Messages to parse; without any, every stdin line is one. Exits 3 if any message is dropped."`
+	Messages   []string `arg:"" optional:"" help:"Messages to parse; without any, every stdin line is one. Exits 3 if any message or field is dropped."`
 }
 
 // parseDroppedExit is rexporter parse's exit code when a message was dropped.
@@ -49,13 +49,17 @@ func (c *ParseCmd) Run(e *env, logger *slog.Logger) error {
 	}
 	sess := exp.NewSession(netip.AddrPort{})
 	var pm parser.Message
-	dropped := 0
+	dropped, droppedFields := 0, 0
 	for i, msg := range msgs {
 		if err := parser.Parse([]byte(msg), &pm); err != nil {
 			dropped++
 			fmt.Fprintf(e.stdout, "# message %d: dropped (%s): %v\n", i+1, exporter.ParseReason(err), err)
 		} else {
 			fmt.Fprintf(e.stdout, "# message %d: %s\n", i+1, describe(&pm))
+			for _, b := range pm.Bad {
+				droppedFields++
+				fmt.Fprintf(e.stdout, "# message %d: field dropped (%s): %v\n", i+1, exporter.ParseReason(b.Err), b.Err)
+			}
 		}
 		sess.Message([]byte(msg))
 	}
@@ -75,8 +79,13 @@ func (c *ParseCmd) Run(e *env, logger *slog.Logger) error {
 			return err
 		}
 	}
+	if droppedFields > 0 {
+		fmt.Fprintf(e.stdout, "# %d fields dropped from applied messages\n", droppedFields)
+	}
 	if dropped > 0 {
 		fmt.Fprintf(e.stdout, "# %d of %d messages dropped\n", dropped, len(msgs))
+	}
+	if dropped+droppedFields > 0 {
 		return exitCodeError{parseDroppedExit}
 	}
 	return nil

@@ -34,7 +34,8 @@ func TestOfflineCommands(t *testing.T) {
 		stderr    string
 	}{
 		"parse, all applied":     {args: []string{"parse", "x: 1"}, code: 0, stdout: []string{`x{r_job="local"} 1`}, notStdout: []string{"dropped", "rexporter_job_"}},
-		"parse, one dropped":     {args: []string{"parse", "x: 1", "x: 0,5"}, code: 3, stdout: []string{"# message 2: dropped (missing_colon):", "# 1 of 2 messages dropped"}},
+		"parse, a field dropped": {args: []string{"parse", "Loss: 0.5, Checkpoint: [2026-12-01] saved"}, code: 3, stdout: []string{"# message 1: field dropped (bad_value):", "# 1 fields dropped from applied messages", `loss{r_job="local"} 0.5`}},
+		"parse, one dropped":     {args: []string{"parse", "x: 1", "x: 0,5"}, code: 3, stdout: []string{"# message 2: dropped (decimal_comma):", "# 1 of 2 messages dropped"}},
 		"parse --jobs":           {args: []string{"parse", "--jobs", "job: a", "x: 1"}, code: 0, stdout: []string{`rexporter_job_messages_total{r_job="a"} 2`}},
 		"check-config, one rule": {args: []string{"check-config", one}, code: 0, stdout: []string{one + ": ok, 1 rule\n"}},
 		"check-config, rules":    {args: []string{"check-config", two}, code: 0, stdout: []string{two + ": ok, 2 rules\n"}},

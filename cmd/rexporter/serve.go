@@ -67,6 +67,8 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		MaxMessageBytes: c.MaxMessageBytes,
 		MaxConnections:  c.MaxConnections,
 		QuietGap:        c.QuietGap,
+		TailWait:        c.TailWait,
+		ConnWait:        c.ConnWait,
 		Allow:           allow,
 	}, sink{exp}, self, logger, time.Now)
 
