@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+)
+
+// requireTool finds a command the test needs: missing, it fails in CI
+// (scripts/test installs it) and skips elsewhere.
+func requireTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required in CI (apt-get install %s)", name, pkg)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return path
+}
+
+// samples counts a family's samples.
+func samples(mfs map[string]*dto.MetricFamily, name string) int {
+	return len(mfs[name].GetMetric())
+}
+
+// TestShellLoopOneConnectionPerMessage sends 3,000 messages from a bash loop
+// that opens a connection per message (echo > /dev/tcp/...), and 300 from an
+// nc loop, at full speed: every message counts, the gauge ends at the last
+// value sent, and a sender is one series.
+func TestShellLoopOneConnectionPerMessage(t *testing.T) {
+	tests := map[string]struct {
+		tool, pkg string
+		n         int
+		loop      string // %[1]s port, %[2]d count
+	}{
+		"bash /dev/tcp": {"bash", "bash", 3000,
+			`for i in $(seq 1 %[2]d); do echo "Shell iter: $i" > /dev/tcp/127.0.0.1/%[1]s; done`},
+		"nc": {"nc", "netcat-openbsd", 300,
+			`for i in $(seq 1 %[2]d); do echo "Shell iter: $i" | nc -N 127.0.0.1 %[1]s; done`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			requireTool(t, tc.tool, tc.pkg)
+			p := startExporter(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*testTimeout)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, "bash", "-c", fmt.Sprintf(tc.loop, portOf(t, p.ingest), tc.n)).CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s loop: %v\n%s", name, err, out)
+			}
+			want := float64(tc.n)
+			mfs := p.waitFor(t, "every message", func(m map[string]*dto.MetricFamily) bool {
+				v, _ := value(m, "shell_iter_messages_total")
+				open, _ := value(m, "rexporter_connections")
+				return v >= want && open == 0
+			})
+			checkSamples(t, mfs, []sampleWant{
+				{"shell_iter_messages_total", []string{"r_job", "127.0.0.1"}, want},
+				{"shell_iter", []string{"r_job", "127.0.0.1"}, want}, // the last value sent
+				{"rexporter_connections_total", nil, want},
+			})
+			if n := samples(mfs, "shell_iter"); n != 1 {
+				t.Errorf("%d shell_iter series, want one for the one sender", n)
+			}
+			if got := sum(mfs, "rexporter_connections_rejected_total"); got != 0 {
+				t.Errorf("%v connections rejected", got)
+			}
+		})
+	}
+}
+
+// TestBurstOfShortConnections: 8 clients each connect, write 300 lines and
+// close, over and over at full speed for 2 s, against --max-connections 16.
+// With the default --conn-wait connections beyond the limit wait for a slot,
+// so every line written is framed and applied, none reset.
+func TestBurstOfShortConnections(t *testing.T) {
+	t.Parallel()
+	p := startExporter(t, "--max-connections", "16")
+	const clients, lines = 8, 300
+	var written, conns atomic.Int64
+	deadline := time.Now().Add(2 * time.Second)
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			msg := []byte{}
+			for i := range lines {
+				msg = fmt.Appendf(msg, "burst %d: %d\n", c, i)
+			}
+			for k := 0; k < 5000 && time.Now().Before(deadline); k++ {
+				nc, err := net.Dial("tcp4", p.ingest)
+				if err != nil {
+					t.Errorf("dial: %v", err)
+					return
+				}
+				if _, err := nc.Write(msg); err != nil {
+					t.Errorf("write: %v", err)
+					nc.Close()
+					return
+				}
+				nc.Close()
+				written.Add(lines)
+				conns.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	w := float64(written.Load())
+	mfs := p.waitFor(t, "every line written", func(m map[string]*dto.MetricFamily) bool {
+		framed, _ := value(m, "rexporter_framed_messages_total")
+		open, _ := value(m, "rexporter_connections")
+		waiting, _ := value(m, "rexporter_connections_waiting")
+		return framed >= w && open == 0 && waiting == 0
+	})
+	checkSamples(t, mfs, []sampleWant{
+		{"rexporter_framed_messages_total", nil, w},
+		{"rexporter_messages_total", nil, w},
+		{"rexporter_connections_total", nil, float64(conns.Load())},
+	})
+	if got := sum(mfs, "rexporter_connections_rejected_total"); got != 0 {
+		t.Errorf("%v connections rejected, want none with the default wait", got)
+	}
+	t.Logf("%d connections, %v lines", conns.Load(), w)
+}
