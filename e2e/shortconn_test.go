@@ -132,3 +132,50 @@ func TestBurstOfShortConnections(t *testing.T) {
 	}
 	t.Logf("%d connections, %v lines", conns.Load(), w)
 }
+
+// TestConnectionWaitsForASlot: beyond --max-connections a connection waits
+// for a free slot: it is served when one frees in time, with everything it
+// wrote while waiting, and reset after --conn-wait when none does, counted
+// with the bytes that waited in it.
+func TestConnectionWaitsForASlot(t *testing.T) {
+	t.Parallel()
+	p := startExporter(t, "--max-connections", "2", "--conn-wait", "2s")
+	held := []net.Conn{p.dial(t), p.dial(t)}
+	write(t, held[0], "held: 1\n")
+	write(t, held[1], "held: 2\n")
+	p.waitFor(t, "two connections served", counterAtLeast("held_messages_total", 2))
+
+	// A third connection writes while it waits; a slot frees within the wait.
+	waiting := p.dial(t)
+	write(t, waiting, "waited: 1\n")
+	p.waitFor(t, "one connection waiting", func(m map[string]*dto.MetricFamily) bool {
+		v, _ := value(m, "rexporter_connections_waiting")
+		return v == 1
+	})
+	held[0].Close()
+	mfs := p.waitFor(t, "the waiting connection served", counterAtLeast("waited_messages_total", 1))
+	checkSamples(t, mfs, []sampleWant{
+		{"rexporter_connections_rejected_total", []string{"reason", "max_connections"}, 0},
+		{"rexporter_connections_waiting", nil, 0},
+	})
+
+	// Now both slots stay held: a fourth connection is reset after the wait,
+	// and what it wrote is counted as rejected bytes, not lost silently.
+	lost := "lost: 1\n"
+	c := p.dial(t)
+	write(t, c, lost)
+	buf := make([]byte, 1)
+	_ = c.SetReadDeadline(time.Now().Add(testTimeout))
+	if _, err := c.Read(buf); err == nil {
+		t.Fatal("the exporter sent data")
+	}
+	mfs = p.waitFor(t, "the refusal counted", counterAtLeast("rexporter_connections_rejected_total", 1, "reason", "max_connections"))
+	checkSamples(t, mfs, []sampleWant{
+		{"rexporter_rejected_bytes_total", []string{"reason", "max_connections"}, float64(len(lost))},
+	})
+	if _, ok := mfs["lost_messages_total"]; ok {
+		t.Error("a refused connection's message was applied")
+	}
+	held[1].Close()
+	waiting.Close()
+}
