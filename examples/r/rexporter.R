@@ -725,9 +725,12 @@ with_rexporter <- function(expr, job = NULL, host = NULL, port = NULL) {
 #' (`future.apply`, `furrr`, `future()`) is relayed by progressr to the main
 #' R session, which sends it.
 #'
-#' Unlike progressr's terminal handlers it is enabled under a
-#' non-interactive `Rscript` too (unless `enable = FALSE` or the option
-#' `progressr.enable` says otherwise). All progressions go over the R
+#' Unlike progressr's terminal handlers it reports under a non-interactive
+#' `Rscript` too, where batch jobs run: progressr sets the option
+#' `progressr.enable` to `interactive()` when it loads, and with it `FALSE`
+#' every [progressr::progressor()] is silent, so `handler_rexporter()` sets
+#' `options(progressr.enable = TRUE)` (unless `enable = FALSE`). Create the
+#' handler before the progressors. All progressions go over the R
 #' session's one connection (see [with_rexporter()]), opened at the first
 #' one; it never fails the job: without an exporter the values are dropped.
 #' The handler does not say `bye`; wrap the job in [with_rexporter()] for
@@ -735,7 +738,9 @@ with_rexporter <- function(expr, job = NULL, host = NULL, port = NULL) {
 #'
 #' @param job The job's name, or `NULL` to keep the session connection's.
 #' @param message `TRUE` to send each progression's message as a state.
-#' @param enable Whether the handler reports.
+#' @param enable Whether the handler reports; `FALSE` leaves the option
+#'   `progressr.enable` alone. The default is the option
+#'   `rexporter.progress.enable`, else `TRUE`.
 #' @param intrusiveness,target,... Passed to
 #'   [progressr::make_progression_handler()].
 #' @inheritParams rx_connect
@@ -750,11 +755,14 @@ with_rexporter <- function(expr, job = NULL, host = NULL, port = NULL) {
 #' }))
 #' }
 handler_rexporter <- function(job = NULL, host = NULL, port = NULL, message = FALSE,
-                              enable = getOption("progressr.enable", TRUE),
+                              enable = getOption("rexporter.progress.enable", TRUE),
                               intrusiveness = getOption("progressr.intrusiveness.rexporter", 0),
                               target = "file", ...) {
   if (!requireNamespace("progressr", quietly = TRUE)) {
     stop("handler_rexporter() needs the progressr package", call. = FALSE)
+  }
+  if (isTRUE(enable) && !isTRUE(getOption("progressr.enable"))) {
+    options(progressr.enable = TRUE)
   }
   report <- function(config, state, progression, ...) {
     # Never fail the job: a problem here costs a progress value, no more.

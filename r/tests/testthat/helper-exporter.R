@@ -35,7 +35,7 @@ local_exporter <- function(port = free_port(), env = parent.frame()) {
                                     "--metrics", "127.0.0.1:0", "--log.format", "json"),
                              stdout = "|", stderr = "|", cleanup = TRUE)
   stop_exporter <- function() if (p$is_alive()) p$kill()
-  defer(stop_exporter(), envir = env)
+  withr::defer(stop_exporter(), envir = env)
   web <- NULL
   log <- character(0)
   deadline <- Sys.time() + 20
@@ -97,7 +97,7 @@ r_job <- function(code, port, env = parent.frame()) {
   p <- processx::process$new(rscript, script, stdout = "|", stderr = "|",
                              env = c("current", REXPORTER_ADDR = paste0("127.0.0.1:", port)),
                              cleanup = TRUE)
-  defer(if (p$is_alive()) p$kill(), envir = env)
+  withr::defer(if (p$is_alive()) p$kill(), envir = env)
   p
 }
 
