@@ -100,9 +100,10 @@
 #'   connecting).
 #' @param retry,max_retry The first pause between connection attempts, in
 #'   seconds, doubled after each failure up to `max_retry`.
-#' @param check_interval How often, at most, a send first checks that the
-#'   exporter is still there and reading (seconds). Sends in between write
-#'   directly; see the "Cost" section of [rx_send()].
+#' @param check_interval How often a send first checks that the exporter is
+#'   still there and reading (seconds): about every `check_interval / 2` at
+#'   the current send rate, and after every 4 KB written. Sends in between
+#'   write directly; see the "Cost" section of [rx_send()].
 #' @return A handle of class `rx_handle` (an environment), invisibly.
 #' @seealso [rx_close()] to say the job finished, [with_rexporter()] to do it
 #'   for a whole job.
@@ -132,7 +133,10 @@ rx_connect <- function(host = NULL, port = NULL, job = NULL, timeout = 1,
   w <- new.env(parent = emptyenv())
   h$w <- w
   w$con <- NULL           # the socketConnection, NULL while disconnected
-  w$tick <- 0             # the next send at or after this time checks first
+  w$left <- 0             # sends before the next check (.rx_check)
+  w$bytes <- 0            # bytes that may be written before the next check
+  w$every <- 1            # sends between checks, adapted to the send rate
+  w$read_at <- 0          # time of the last check
   w$stamp <- ""           # "[YYYY-mm-dd HH:MM:SS] - " of the current second
   w$stamp_sec <- -1       # which second w$stamp shows
   w$names <- character(0) # R name -> sanitized name, for names seen before
@@ -234,14 +238,14 @@ print.rx_handle <- function(x, ...) {
 #'
 #' @section Cost:
 #' A send of a few numbers costs about twice a bare
-#' `write.socket(s, paste0(...))`. That is because only one send in each
-#' `check_interval` (0.1 s by default, see [rx_connect()]) first asks the
-#' socket whether the exporter closed it or stopped reading; sends in between
-#' write at once. If the exporter dies, the messages of that interval are
-#' lost (counted as sent), and the next check or write reconnects. If it
-#' stops reading, one write can wait `timeout` (1 s) for room in the send
-#' buffer; the next send is then checked, and values are dropped, without
-#' waiting, until the exporter reads again.
+#' `write.socket(s, paste0(...))` (see `r/bench/bench-send.R` in the
+#' repository), because it checks the socket (did the exporter close it?
+#' is it reading?) only about every `check_interval / 2` (see
+#' [rx_connect()]) and after every 4 KB, and writes at once in between. If
+#' the exporter dies, the messages sent until the next check are lost
+#' (counted as sent); the check then reconnects. If it stops reading, values
+#' are dropped without waiting until it reads again; only a single message
+#' larger than the room left in the send buffer can wait, at most `timeout`.
 #'
 #' @param con A handle from [rx_connect()]. When missing (or when it is not a
 #'   handle, in which case it is taken as the first value), the R session's
@@ -320,9 +324,11 @@ rx_progress <- function(con, i, n) {
 }
 
 # .rx_send_line sends one user message, counting it as sent or dropped. This
-# is the hot path: between two checks (.rx_check, at most every
-# check_interval seconds while all is well, at every send while disconnected
-# or while the exporter is not reading) it is one clock read and one write.
+# is the hot path: most sends only count down `left` (sends) and `bytes` and
+# write. When either runs out, .rx_check reads the clock (Sys.time() costs
+# as much as the rest of the bookkeeping), checks the socket and refreshes
+# the timestamp. While disconnected or while the exporter is not reading,
+# `left` stays 0: every send goes through .rx_check.
 #
 # A write into a dead socket can raise R's "ignoring SIGPIPE signal" error.
 # It is caught without tryCatch(), which costs as much as the write itself:
@@ -331,7 +337,8 @@ rx_progress <- function(con, i, n) {
 # once (the mechanism of base R's callCC()).
 .rx_send_line <- function(h, body, failed = return(.rx_write_failed(h, TRUE))) {
   w <- .subset2(h, "w")
-  if (unclass(Sys.time()) < w$tick || .rx_check(h)) {
+  if (((w$left <- w$left - 1) > 0 && (w$bytes <- w$bytes - nchar(body, "bytes")) >= 0) ||
+      .rx_check(h)) {
     withCallingHandlers(writeLines(paste0(w$stamp, body), w$con, useBytes = TRUE),
                         error = function(e) failed)
     w$sent <- w$sent + 1
@@ -495,45 +502,60 @@ rx_progress <- function(con, i, n) {
 #   is writable at all. If it is not, the value is dropped at once.
 #
 # * The checks (readable? writable?) cost two socketSelect() calls, far more
-#   than the write itself, so a send checks only when `check_interval`
-#   (0.1 s) has passed since the last check, or at every send while the
-#   handle is disconnected or the exporter is not reading. In between, sends
-#   write directly. The price, only when something goes wrong: messages of
-#   the last interval before the exporter dies are lost (counted as sent),
-#   and when it stops reading one write may wait `timeout` for room before
-#   the next send's check sees the full buffer and drops without waiting.
-#   A message cut short by such a write is counted by rexporter as a parse
-#   error; it takes a full send buffer, far beyond an ordinary job's rate.
+#   than the write itself, and even reading the clock costs as much as the
+#   rest of a send's bookkeeping. So only every `every` sends, a number
+#   adapted to the send rate so that it comes about every check_interval / 2
+#   (0.05 s; at every send when sends are rarer), and after every 4 KB
+#   written, does a send read the clock and check the socket. While the
+#   handle is disconnected or the exporter is not reading, every send
+#   checks. In between, sends write directly. The price, only when something
+#   goes wrong: the messages sent between the exporter's death and the next
+#   check are lost (counted as sent). The 4 KB bound keeps writes from
+#   waiting: a socket reported writable has at least that much room. Only a
+#   single message larger than the room left can wait, at most `timeout`;
+#   the next send's check then sees the full buffer and drops without
+#   waiting. After a pause, the first sends may carry the timestamp of
+#   before the pause (at most 4 KB of them); rexporter does not use it.
 #
 # * Messages end with a newline (unambiguous for rexporter, no quiet gap
 #   needed) and are sent as UTF-8 whatever the locale, so names such as
 #   "Temp\u00e9rature" arrive intact from latin1 locales and from the C locale.
 
-# .rx_check runs before a send when the handle's tick has passed: it makes
-# sure there is a live, writable connection, refreshes the timestamp and
-# sets the next tick. FALSE: drop this message.
+# .rx_check runs before a send when the handle's countdowns have run out:
+# it adapts how many sends go between checks, makes sure there is a live,
+# writable connection, refreshes the timestamp and restarts the countdowns.
+# FALSE: drop this message.
 .rx_check <- function(h) {
+  w <- .subset2(h, "w")
+  w$left <- 0
+  now <- unclass(Sys.time())
+  dt <- now - w$read_at
+  w$read_at <- now
+  if (dt < h$check_interval / 2) {
+    w$every <- min(2 * w$every, 8192)
+  } else if (dt > h$check_interval) {
+    w$every <- max(1, w$every %/% 2)
+  }
   if (!.rx_ensure(h)) return(FALSE)
-  writable <- tryCatch(socketSelect(list(h$w$con), write = TRUE, timeout = 0),
+  writable <- tryCatch(socketSelect(list(w$con), write = TRUE, timeout = 0),
                        error = function(e) NA)
   if (is.na(writable)) {
     .rx_disconnect(h)
     return(FALSE)
   }
-  now <- unclass(Sys.time())
-  sec <- floor(now)
-  if (sec != h$w$stamp_sec) {
-    h$w$stamp <- paste0("[", format(.POSIXct(sec), "%Y-%m-%d %H:%M:%S"), "] - ")
-    h$w$stamp_sec <- sec
-  }
   # Not writable: the send buffer is full because the exporter stopped
   # reading. Drop, keep the connection (it drains if the exporter catches
   # up) and check again at the next send.
-  if (!writable) {
-    h$w$tick <- 0
-    return(FALSE)
+  if (!writable) return(FALSE)
+  sec <- floor(now)
+  if (sec != w$stamp_sec) {
+    w$stamp <- paste0("[", format(.POSIXct(sec), "%Y-%m-%d %H:%M:%S"), "] - ")
+    w$stamp_sec <- sec
   }
-  h$w$tick <- min(sec + 1, now + h$check_interval)
+  w$left <- w$every
+  # Linux reports a TCP socket writable when at least a third of its send
+  # buffer (16 KB at least by default) is free, so 4 KB more never wait.
+  w$bytes <- 4096
   TRUE
 }
 
@@ -626,9 +648,9 @@ rx_progress <- function(con, i, n) {
 }
 
 # .rx_disconnect closes the socket, ignoring whatever close() says. With no
-# socket, every send goes through .rx_check (tick 0).
+# socket, every send goes through .rx_check (left 0).
 .rx_disconnect <- function(h) {
-  h$w$tick <- 0
+  h$w$left <- 0
   if (!is.null(h$w$con)) {
     try(suppressWarnings(close(h$w$con)), silent = TRUE)
     h$w$con <- NULL

@@ -22,9 +22,10 @@
 #'   connecting).
 #' @param retry,max_retry The first pause between connection attempts, in
 #'   seconds, doubled after each failure up to `max_retry`.
-#' @param check_interval How often, at most, a send first checks that the
-#'   exporter is still there and reading (seconds). Sends in between write
-#'   directly; see the "Cost" section of [rx_send()].
+#' @param check_interval How often a send first checks that the exporter is
+#'   still there and reading (seconds): about every `check_interval / 2` at
+#'   the current send rate, and after every 4 KB written. Sends in between
+#'   write directly; see the "Cost" section of [rx_send()].
 #' @return A handle of class `rx_handle` (an environment), invisibly.
 #' @seealso [rx_close()] to say the job finished, [with_rexporter()] to do it
 #'   for a whole job.
@@ -54,7 +55,10 @@ rx_connect <- function(host = NULL, port = NULL, job = NULL, timeout = 1,
   w <- new.env(parent = emptyenv())
   h$w <- w
   w$con <- NULL           # the socketConnection, NULL while disconnected
-  w$tick <- 0             # the next send at or after this time checks first
+  w$left <- 0             # sends before the next check (.rx_check)
+  w$bytes <- 0            # bytes that may be written before the next check
+  w$every <- 1            # sends between checks, adapted to the send rate
+  w$read_at <- 0          # time of the last check
   w$stamp <- ""           # "[YYYY-mm-dd HH:MM:SS] - " of the current second
   w$stamp_sec <- -1       # which second w$stamp shows
   w$names <- character(0) # R name -> sanitized name, for names seen before

@@ -32,14 +32,14 @@
 #'
 #' @section Cost:
 #' A send of a few numbers costs about twice a bare
-#' `write.socket(s, paste0(...))`. That is because only one send in each
-#' `check_interval` (0.1 s by default, see [rx_connect()]) first asks the
-#' socket whether the exporter closed it or stopped reading; sends in between
-#' write at once. If the exporter dies, the messages of that interval are
-#' lost (counted as sent), and the next check or write reconnects. If it
-#' stops reading, one write can wait `timeout` (1 s) for room in the send
-#' buffer; the next send is then checked, and values are dropped, without
-#' waiting, until the exporter reads again.
+#' `write.socket(s, paste0(...))` (see `r/bench/bench-send.R` in the
+#' repository), because it checks the socket (did the exporter close it?
+#' is it reading?) only about every `check_interval / 2` (see
+#' [rx_connect()]) and after every 4 KB, and writes at once in between. If
+#' the exporter dies, the messages sent until the next check are lost
+#' (counted as sent); the check then reconnects. If it stops reading, values
+#' are dropped without waiting until it reads again; only a single message
+#' larger than the room left in the send buffer can wait, at most `timeout`.
 #'
 #' @param con A handle from [rx_connect()]. When missing (or when it is not a
 #'   handle, in which case it is taken as the first value), the R session's
@@ -118,9 +118,11 @@ rx_progress <- function(con, i, n) {
 }
 
 # .rx_send_line sends one user message, counting it as sent or dropped. This
-# is the hot path: between two checks (.rx_check, at most every
-# check_interval seconds while all is well, at every send while disconnected
-# or while the exporter is not reading) it is one clock read and one write.
+# is the hot path: most sends only count down `left` (sends) and `bytes` and
+# write. When either runs out, .rx_check reads the clock (Sys.time() costs
+# as much as the rest of the bookkeeping), checks the socket and refreshes
+# the timestamp. While disconnected or while the exporter is not reading,
+# `left` stays 0: every send goes through .rx_check.
 #
 # A write into a dead socket can raise R's "ignoring SIGPIPE signal" error.
 # It is caught without tryCatch(), which costs as much as the write itself:
@@ -129,7 +131,8 @@ rx_progress <- function(con, i, n) {
 # once (the mechanism of base R's callCC()).
 .rx_send_line <- function(h, body, failed = return(.rx_write_failed(h, TRUE))) {
   w <- .subset2(h, "w")
-  if (unclass(Sys.time()) < w$tick || .rx_check(h)) {
+  if (((w$left <- w$left - 1) > 0 && (w$bytes <- w$bytes - nchar(body, "bytes")) >= 0) ||
+      .rx_check(h)) {
     withCallingHandlers(writeLines(paste0(w$stamp, body), w$con, useBytes = TRUE),
                         error = function(e) failed)
     w$sent <- w$sent + 1
