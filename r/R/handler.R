@@ -33,11 +33,15 @@
 #' @export
 #' @examplesIf requireNamespace("progressr", quietly = TRUE)
 #' \donttest{
-#' progressr::handlers(handler_rexporter(job = "example"))
+#' # In a job: progressr::handlers(handler_rexporter(job = "simulate")).
+#' # Here the handler is given to one with_progress() call; without an
+#' # exporter on port 1 the progress is dropped.
+#' old <- options(progressr.enable = getOption("progressr.enable"))
 #' suppressWarnings(progressr::with_progress({
 #'   p <- progressr::progressor(steps = 3)
 #'   for (i in 1:3) p(message = sprintf("step %d", i))
-#' }))
+#' }, handlers = handler_rexporter(job = "example", port = 1)))
+#' options(old)
 #' }
 handler_rexporter <- function(job = NULL, host = NULL, port = NULL, message = FALSE,
                               enable = getOption("rexporter.progress.enable", TRUE),

@@ -48,8 +48,9 @@
 #' @export
 #' @examples
 #' \donttest{
-#' # Without an exporter the values are dropped; the job runs the same.
-#' suppressWarnings(with_rexporter(job = "example", {
+#' # Without an exporter (none listens on port 1) the values are dropped;
+#' # the job runs the same.
+#' suppressWarnings(with_rexporter(job = "example", port = 1, {
 #'   for (i in 1:3) {
 #'     rx_send(loss = 1 / i)
 #'     rx_progress(i, 3)
