@@ -1,0 +1,4 @@
+library(testthat)
+library(rexporter)
+
+test_check("rexporter")
