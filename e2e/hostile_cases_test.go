@@ -25,7 +25,7 @@ const (
 // metric names"), so most of them become metrics with valid names and HELP.
 var invalidUTF8 = []sentMessage{
 	{"\xff\xfe: 2", ""},             // latin1 "ÿþ" -> yth
-	{"caf\xc3\x28: 1", "bad_name"},  // latin1 "cafÃ(": '(' is no name character
+	{"caf\xc3\x28: 1", ""},          // latin1 "cafÃ(" -> cafa
 	{"\xed\xa0\x80: 3", ""},         // a UTF-16 surrogate
 	{"\xc0\xaf: 4", ""},             // an overlong '/'
 	{"\xf8\x88\x80\x80\x80: 5", ""}, // a 5-byte sequence
@@ -39,29 +39,31 @@ var invalidUTF8 = []sentMessage{
 	{"x: 1\xff", "bad_value"},
 }
 
-// injection are names and values built to write exposition syntax. Names and
-// states admit no '{', '"', '=', '#', '\\' or control character, so none of
-// this reaches /metrics; what is left are valid names with odd HELP text.
+// injection are names and values built to write exposition syntax. Names take
+// any printable character but control characters, and are sanitised into
+// metric names: what reaches /metrics is valid names with odd HELP text (the
+// R name, escaped). States admit no '{', '"', '=', '#' or '\\'. A job name is
+// any text: it becomes an escaped label value.
 var injection = []sentMessage{
 	{`a{b="c"} 1`, "no_fields"},
-	{`a{b="c"}: 1`, "bad_name"},
-	{`x{le="+Inf"}: 1`, "bad_name"},
-	{`# HELP y: 1`, "bad_name"},
+	{`a{b="c"}: 1`, ""},
+	{`x{le="+Inf"}: 1`, ""},
+	{`# HELP y: 1`, ""},
 	{`# TYPE z counter`, "no_fields"},
 	// A newline in what R sends ends the message; what follows is a
 	// message of its own.
 	{`injected: 1`, ""},
 	{`up 1`, "no_fields"},
-	{`back\slash: 1`, "bad_name"},
-	{`name\nwith: 1`, "bad_name"}, // a backslash and an n
-	{`quote": 1`, "bad_name"},
+	{`back\slash: 1`, ""},
+	{`name\nwith: 1`, ""}, // a backslash and an n
+	{`quote": 1`, ""},
 	{`q: "1"`, "bad_value"},
 	{`x: 1 # HELP x`, "bad_value"},
 	{`status: ok"} 1`, "bad_value"},
-	{`job: evil"} 1`, "bad_name"},
-	{"tab\there: 1", "bad_name"},
+	{`job: evil"} 1`, ""},
+	{"tab\there: 1", ""},
 	{"a\rb: 1", "bad_name"},
-	{"x=1: 2", "bad_name"},
+	{"x=1: 2", ""},
 	{"line\u2028sep: 1", ""}, // U+2028 LINE SEPARATOR in a name and its HELP
 	{"nel\x85: 1", ""},       // latin1 NEL: U+0085 in a HELP
 }
@@ -244,7 +246,8 @@ func hostileCases() map[string]hostile {
 			check: func(t *testing.T, p *exporterProc) {
 				mfs := expect(t, p, parseReasons(injection, 100)...)
 				var want []string
-				for _, base := range []string{"good_client", "injected", "line_u2028_sep", "nel_u85"} {
+				for _, base := range []string{"good_client", "injected", "line_u2028_sep", "nel_u85",
+					"ab_c", "x_le_inf", "help_y", "back_slash", "name_nwith", "quote", "tab_here", "x_1"} {
 					want = append(want, base, base+"_messages_total", base+"_values")
 				}
 				got := userFamilies(mfs)
@@ -256,8 +259,9 @@ func hostileCases() map[string]hostile {
 				for _, name := range got {
 					for _, m := range mfs[name].GetMetric() {
 						for _, l := range m.GetLabel() {
-							// r_job is the writing connection's identity (its host).
-							if l.GetName() != "le" && (l.GetName() != "r_job" || l.GetValue() != "127.0.0.1") {
+							// r_job is the writing connection's identity (its host),
+							// or the job name it gave itself, escaped.
+							if l.GetName() != "le" && (l.GetName() != "r_job" || l.GetValue() != "127.0.0.1" && l.GetValue() != `evil"} 1`) {
 								t.Errorf("%s has a label %s=%q", name, l.GetName(), l.GetValue())
 							}
 						}

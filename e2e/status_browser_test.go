@@ -134,14 +134,20 @@ func TestStatusPageInBrowser(t *testing.T) {
 		t.Fatal("the page was reloaded: the marker set before the update is gone")
 	}
 
-	// Markup in a rejected message must show as text and never run.
-	hostile := `<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>: 1`
-	write(t, c, hostile+"\n")
+	// Markup in an R name (which is accepted: names take any printable
+	// text) and in a rejected value must show as text and never run: in the
+	// series table, the last messages and the refused list.
+	markup := `<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>`
+	hostile := "x: " + markup
+	write(t, c, markup+": 1\n"+hostile+"\n")
 	wait("the rejected message with its reason", fmt.Sprintf(`[...document.querySelectorAll('#messages tbody tr')].some((r) =>
 		r.querySelector('code').textContent === %s &&
-		r.cells[2].textContent.includes('rejected: bad_name') &&
-		r.cells[2].textContent.includes('invalid character in name'))`, strconv.Quote(hostile)))
-	if v := eval(`window.__xss === undefined && document.querySelectorAll('#messages img, #messages script').length === 0`); v != true {
+		r.cells[2].textContent.includes('rejected: bad_value') &&
+		r.cells[2].textContent.includes('not a number'))`, strconv.Quote(hostile)))
+	wait("the markup name as text in the series table", fmt.Sprintf(`document.querySelector('#series tbody').textContent.includes(%s)`, strconv.Quote(markup)))
+	wait("the refused value listed", fmt.Sprintf(`[...document.querySelectorAll('#refused tbody tr')].some((r) =>
+		r.querySelector('code').textContent === %s && r.cells[2].textContent.includes('bad_value'))`, strconv.Quote(hostile)))
+	if v := eval(`window.__xss === undefined && document.querySelectorAll('img, script:not([src])').length === 0`); v != true {
 		t.Error("markup from a message was interpreted by the page")
 	}
 
@@ -176,8 +182,8 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond) // let the last redraw settle
 
-	if n := eval(`document.querySelectorAll('thead th[scope="col"]').length`); n != float64(19) {
-		t.Errorf("%v column headers with scope=col, want 19", n)
+	if n := eval(`document.querySelectorAll('thead th[scope="col"]').length`); n != float64(24) {
+		t.Errorf("%v column headers with scope=col, want 24", n)
 	}
 	if v := eval(`[...document.querySelectorAll('table')].every((tb) => tb.tHead && tb.tHead.querySelectorAll('th[scope="col"]').length === tb.tHead.rows[0].cells.length)`); v != true {
 		t.Error("a table has a header cell without scope=col")

@@ -34,7 +34,7 @@ func TestStatusAPI(t *testing.T) {
 	c := p.dial(t)
 	write(t, c, "job: e2e-status\n[2026-11-25 17:06:16] - Random Poisson: 11\nx: 0,5\n")
 	p.waitFor(t, "the value", counterAtLeast("random_poisson", 11, "r_job", "e2e-status"))
-	p.waitFor(t, "the parse error", counterAtLeast("rexporter_parse_errors_total", 1, "reason", "missing_colon"))
+	p.waitFor(t, "the parse error", counterAtLeast("rexporter_parse_errors_total", 1, "reason", "decimal_comma"))
 
 	_, body := p.get(t, "/api/status")
 	var doc statusDoc
@@ -44,7 +44,7 @@ func TestStatusAPI(t *testing.T) {
 	if len(doc.Series) != 1 || doc.Series[0].RName != "Random Poisson" || doc.Series[0].Job != "e2e-status" || doc.Series[0].Value != "11" {
 		t.Errorf("series %+v", doc.Series)
 	}
-	want := []string{"x: 0,5 missing_colon", "[2026-11-25 17:06:16] - Random Poisson: 11 ok", "job: e2e-status ok"}
+	want := []string{"x: 0,5 decimal_comma", "[2026-11-25 17:06:16] - Random Poisson: 11 ok", "job: e2e-status ok"}
 	var got []string
 	for _, m := range doc.Messages {
 		got = append(got, m.Text+" "+m.Outcome)

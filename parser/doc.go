@@ -166,11 +166,21 @@
 //     r_1st_pass).
 //  7. An empty result (impossible for names Parse accepts) becomes "r_"
 //     followed by the 8 hex digits of the FNV-1a 32-bit hash of the raw bytes.
+//  8. Words that `promtool check metrics` would flag are rewritten, so what
+//     rexporter exposes stays lint-clean whatever the R names: after the
+//     first word, the unit abbreviations s, sec, ms, us, ns become secs,
+//     secs, msecs, usecs, nsecs, and kb, mb, gb, tb, pb become kbytes ...
+//     pbytes; the single letters b, m, h and d, which may mean anything,
+//     join the word before. Anywhere, a unit that is not a base unit loses
+//     its plural (minutes, hours, days, weeks, bits, inches, ... and
+//     prefixed units such as milliseconds or kilobytes), fahrenheit and
+//     rankine become degf and degr. "Time (s)" → time_secs, "Runtime hours"
+//     → runtime_hour, "a b c" → ab_c.
 //
 // Examples: "Random Poisson" → random_poisson, "Température" → temperature,
 // "Loss/train.v2" → loss_train_v2, "温度" → u6e29_u5ea6, "2nd" → r_2nd,
 // "(Intercept)" → intercept, "factor(cyl)6" → factor_cyl_6, "wt:hp" → wt_hp,
 // "beta[1]" → beta_1, "R^2" → r_2, "Acc%" → acc, "Loss (train)" →
-// loss_train, "x$y" → x_y, "Durée (s)" → duree_s. Different R names can
+// loss_train, "x$y" → x_y, "Durée (s)" → duree_secs. Different R names can
 // thus share a metric name (R^2 and R 2 both give r_2).
 package parser

@@ -18,9 +18,9 @@ var rNames = map[string]struct{ raw, metric string }{
 	"percent":            {"Acc%", "acc"},
 	"parenthesised":      {"Loss (train)", "loss_train"},
 	"dollar":             {"x$y", "x_y"},
-	"accented unit":      {"Durée (s)", "duree_s"},
+	"accented unit":      {"Durée (s)", "duree_secs"},
 	"I()":                {"I(wt^2)", "i_wt_2"},
-	"namespaced":         {"splines::ns(x)1", "splines_ns_x_1"},
+	"namespaced":         {"splines::ns(x)1", "splines_nsecs_x_1"}, // lint-clean: see TestLintCleanNames
 	"quoted":             {`"quoted"`, "quoted"},
 	"formula":            {"y ~ x | g", "y_x_g"},
 	"random effect":      {"sd_(Intercept)", "sd_intercept"},
@@ -205,9 +205,9 @@ func TestNamePunctuation(t *testing.T) {
 				checkParse(t, tc)
 			})
 		}
-		for _, name := range []string{"a" + p + "b", p + "a" + p + "b" + p} {
-			if got := MetricName([]byte(name)); got != "a_b" {
-				t.Errorf("MetricName(%q) = %q, want a_b", name, got)
+		for _, name := range []string{"ab" + p + "cd", p + "ab" + p + "cd" + p} {
+			if got := MetricName([]byte(name)); got != "ab_cd" {
+				t.Errorf("MetricName(%q) = %q, want ab_cd", name, got)
 			}
 		}
 	}
@@ -230,7 +230,7 @@ func TestNameControlBytes(t *testing.T) {
 		}
 	}
 	var m Message
-	if err := Parse([]byte("a\tb: 1"), &m); err != nil || MetricName(m.Fields[0].Name) != "a_b" {
+	if err := Parse([]byte("a\tz: 1"), &m); err != nil || MetricName(m.Fields[0].Name) != "a_z" {
 		t.Errorf("tab in a name: %v %v", err, m.Fields)
 	}
 }
@@ -274,5 +274,35 @@ func TestBadFieldErrorsQuoteTheirField(t *testing.T) {
 	}
 	if !strings.Contains(line, string(m.Bad[1].Text)) || string(m.Bad[1].Text) != "b: 0,5" {
 		t.Errorf("Text = %q", m.Bad[1].Text)
+	}
+}
+
+// TestLintCleanNames checks that words Prometheus' linter flags in metric
+// names are rewritten: abbreviations after the first word are spelled out
+// or joined, non-base and prefixed units lose their plural.
+func TestLintCleanNames(t *testing.T) {
+	tests := map[string]struct{ raw, want string }{
+		"seconds abbreviation":    {"Time (s)", "time_secs"},
+		"milliseconds":            {"elapsed ms", "elapsed_msecs"},
+		"megabytes abbreviation":  {"Size (MB)", "size_mbytes"},
+		"ambiguous letter joins":  {"a b c", "ab_c"},
+		"ambiguous letter at end": {"Cohen d", "cohend"},
+		"first word is kept":      {"s", "s"},
+		"first word ms is kept":   {"ms total", "ms_total"},
+		"non-base unit":           {"Runtime hours", "runtime_hour"},
+		"non-base unit first":     {"minutes", "minute"},
+		"prefixed unit":           {"Size kilobytes", "size_kilobyte"},
+		"prefixed base unit":      {"wait milliseconds", "wait_millisecond"},
+		"base unit kept":          {"wait seconds", "wait_seconds"},
+		"fahrenheit":              {"Temp fahrenheit", "temp_degf"},
+		"nothing to do":           {"Random Poisson", "random_poisson"},
+		"digit prefix then unit":  {"2 s", "r_2_secs"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := MetricName([]byte(tc.raw)); got != tc.want {
+				t.Errorf("MetricName(%q) = %q, want %q", tc.raw, got, tc.want)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package parser
 
 import (
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -103,9 +104,81 @@ func MetricName(raw []byte) string {
 		h.Write(raw)
 		return "r_" + hex8(h.Sum32())
 	case isDigit(s[0]):
-		return "r_" + s
+		s = "r_" + s
 	}
-	return s
+	return lintClean(s)
+}
+
+// unitAbbreviations are the words Prometheus' linter (promtool check
+// metrics) refuses after the first word of a metric name, and
+// nonBaseUnits those it refuses anywhere, in favour of base units (with
+// the SI prefixes it knows: milliseconds, kilobytes, ...).
+var (
+	unitAbbreviations = map[string]string{"s": "secs", "sec": "secs", "ms": "msecs", "us": "usecs", "ns": "nsecs",
+		"kb": "kbytes", "mb": "mbytes", "gb": "gbytes", "tb": "tbytes", "pb": "pbytes",
+		"b": "", "m": "", "h": "", "d": ""} // "": ambiguous, joins the word before
+	nonBaseUnits = map[string]string{"minutes": "minute", "hours": "hour", "days": "day", "weeks": "week",
+		"kelvins": "kelvin", "fahrenheit": "degf", "rankine": "degr", "inches": "inch", "yards": "yard",
+		"miles": "mile", "bits": "bit", "calories": "calorie", "pounds": "pound", "ounces": "ounce"}
+	baseUnits  = []string{"amperes", "bytes", "celsius", "grams", "joules", "kelvin", "meters", "metres", "seconds", "volts"}
+	unitPrefix = []string{"pico", "nano", "micro", "milli", "centi", "deci", "deca", "hecto", "kilo", "kibi", "mega", "mebi", "giga", "gibi", "tera", "tebi", "peta", "pebi"}
+)
+
+// lintClean rewrites the words of a metric name that promtool's linter
+// would flag, so that what rexporter exposes stays `promtool check metrics`
+// clean whatever the R names (the HELP text keeps the R name as sent):
+//   - a unit abbreviation after the first word is spelled so that it is
+//     none ("Time (s)" gives time_secs, "Size (MB)" size_mbytes); b, m, h
+//     and d, which may mean anything, join the word before ("a b c" gives
+//     ab_c);
+//   - a unit that is not a base unit, or a prefixed unit, loses its plural
+//     ("Runtime hours" gives runtime_hour, "Size kilobytes" size_kilobyte),
+//     fahrenheit and rankine become degf and degr.
+func lintClean(s string) string {
+	words := strings.Split(s, "_")
+	changed := false
+	out := words[:0:0]
+	for i, w := range words {
+		switch {
+		case i > 0 && unitAbbreviations[w] != "":
+			w, changed = unitAbbreviations[w], true
+		case i > 0 && w != "" && len(w) == 1 && hasKey(unitAbbreviations, w):
+			out[len(out)-1] += w
+			changed = true
+			continue
+		case nonBaseUnits[w] != "":
+			w, changed = nonBaseUnits[w], true
+		default:
+			if v, ok := unprefixedUnit(w); ok {
+				w, changed = v, true
+			}
+		}
+		out = append(out, w)
+	}
+	if !changed {
+		return s
+	}
+	return strings.Join(out, "_")
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// unprefixedUnit turns a prefixed unit ("milliseconds", "kilobytes") into
+// its singular, which the linter does not take for a unit.
+func unprefixedUnit(w string) (string, bool) {
+	for _, p := range unitPrefix {
+		rest, ok := strings.CutPrefix(w, p)
+		if !ok {
+			continue
+		}
+		if slices.Contains(baseUnits, rest) || nonBaseUnits[rest] != "" {
+			return strings.TrimSuffix(w, "s"), true
+		}
+	}
+	return w, false
 }
 
 // nameWriter builds a metric name word by word; separators are only written

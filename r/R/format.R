@@ -56,7 +56,7 @@
 # NA_character_ is sent as NA, a missing value.
 .rx_state <- function(v, label) {
   missing <- is.na(v)
-  s <- .rx_name(ifelse(missing, "", v))
+  s <- .rx_name(ifelse(missing, "", v), state = TRUE)
   s <- vapply(s, .rx_cut, "", 64L, USE.NAMES = FALSE)
   first <- tolower(sub("[ \t].*$", "", s))
   bad <- !missing & (!grepl("^[A-Za-z\\x80-\\xff]", s, perl = TRUE, useBytes = TRUE) |
@@ -97,17 +97,21 @@
   s
 }
 
-# .rx_name keeps what rexporter accepts in a name (ASCII letters and digits,
-# space, "_", ".", "-", "/", anything non-ASCII) and turns every other ASCII
-# character, ":" "," ";" "[" "{" "=" "#" quotes and control characters among
-# them, into "_", so a name can never break the message grammar.
-.rx_name <- function(x) {
+# .rx_name keeps what rexporter accepts in a name: any text R prints,
+# punctuation included ("(Intercept)", "wt:hp", "beta[1]"), whose original
+# spelling rexporter keeps in the metric's HELP. Only what would break the
+# message grammar becomes "_": the field separators "," and ";", a ":"
+# followed by a space (it would end the name early), and control characters.
+.rx_name <- function(x, state = FALSE) {
   x <- enc2utf8(as.character(x))
   # Byte-wise: every byte of a multi-byte UTF-8 character is >= 0x80, so only
   # ASCII is touched, and neither the locale (a C or latin1 locale would make
   # a character-wise regex rewrite "\u00e9" as "<U+00E9>") nor bytes that are
-  # not valid UTF-8 can change the rest.
-  x <- gsub("[\\x01-\\x1f!-,:-@\\[-^`{-\\x7f]", "_", x, perl = TRUE, useBytes = TRUE)
+  # not valid UTF-8 can change the rest. A state (a text value) keeps only
+  # what rexporter accepts in one: ASCII letters and digits, space, "_",
+  # ".", "-", "/" and anything non-ASCII.
+  re <- if (state) "[\\x01-\\x1f!-,:-@\\[-^`{-\\x7f]" else "[\\x01-\\x1f,;\\x7f]|:(?=[ \\t]|$)"
+  x <- gsub(re, "_", x, perl = TRUE, useBytes = TRUE)
   Encoding(x) <- "UTF-8"   # what enc2utf8 made it; useBytes dropped the mark
   trimws(x)
 }

@@ -61,8 +61,10 @@ test_that("states rexporter would refuse are cleaned or skipped with a warning",
 })
 
 test_that("names are cleaned, job is reserved, unsupported values are skipped", {
-  expect_equal(rexporter:::.rx_name(c("a:b,c", "x{y}=1", "Temp\u00e9rature")),
-               c("a_b_c", "x_y__1", "Temp\u00e9rature"))
+  expect_equal(rexporter:::.rx_name(c("a:b,c", "x{y}=1", "Temp\u00e9rature", "(Intercept)", "wt:hp",
+                                     "beta[1]", "a: b", "x;y", "end:")),
+               c("a:b_c", "x{y}=1", "Temp\u00e9rature", "(Intercept)", "wt:hp",
+                 "beta[1]", "a_ b", "x_y", "end_"))
   got <- wire(function(con) {
     expect_warning(rx_send(con, job = 1, ok = 1), "reserved")
     expect_warning(expect_false(rx_send(con, l = list(1))), "skipped")
