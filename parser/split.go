@@ -194,6 +194,12 @@ func (s *Splitter) Scan(msg []byte, glue bool) int {
 					s.pos, s.undecided = i, true
 					return -1
 				}
+				if isDigit(msg[i+1]) && s.firstVal >= 0 && isPlainInteger(trimSpace(msg[s.firstVal:i])) {
+					// R's decimal comma (OutDec ","): as for the parser, the
+					// value goes on, so that the first name repeated after
+					// it ("x: 0,5x: 0,7") still starts the next message.
+					continue
+				}
 			}
 			if s.firstFrag {
 				if !s.nameKnown && s.lastColon >= 0 {

@@ -197,11 +197,12 @@ const (
 	nul                    // "msg\x00"
 	glued                  // write.socket: "[ts] - msg", no terminator at all
 	pieces                 // cat(): "msg", " ", "\n" as three writes
+	bare                   // write.socket without a timestamp: "msg", nothing else
 	nFramings
 )
 
 func (f framing) String() string {
-	return [...]string{"newline", "crlf", "nul", "glued", "pieces"}[f]
+	return [...]string{"newline", "crlf", "nul", "glued", "pieces", "bare"}[f]
 }
 
 // tally is what one client sent.
@@ -234,11 +235,16 @@ func soakClient(c net.Conn, id int, f framing, maxMsgs int, deadline time.Time) 
 				buf = append(buf, "[2026-11-25 17:06:16] - "...)
 			}
 			switch {
+			case (k+b)%7 == 3 && f == bare:
+				// Text without a colon cannot be told from the next name when
+				// nothing ends it: a bare sender's bad message has a bad value.
+				buf = fmt.Appendf(buf, "conn %d value: bad!%d", id, k+b) // bad_value
+				tl.bad++
 			case (k+b)%7 == 3:
 				buf = fmt.Appendf(buf, "conn %d garbage %d", id, k+b) // no_fields
 				tl.bad++
 			case (k+b)%7 == 5:
-				buf = fmt.Appendf(buf, "conn %d value: %d,5", id, k+b) // missing_colon
+				buf = fmt.Appendf(buf, "conn %d value: %d,5", id, k+b) // decimal_comma
 				tl.bad++
 			default:
 				buf = fmt.Appendf(buf, "conn %d value: %d", id, k+b)
