@@ -13,17 +13,20 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden .out files from the current output")
 
-// transcripts returns the names of the R transcripts in testdata: each has
-// a .stdout and a .stderr file.
+// transcripts returns the names of the transcripts in testdata, made by the
+// R scripts of testdata/gen, and in testdata/hand, written by hand: each
+// has a .stdout file and may have a .stderr file.
 func transcripts(t testing.TB) []string {
 	t.Helper()
-	files, err := filepath.Glob("testdata/*.stdout")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no transcripts: %v", err)
+	made, err1 := filepath.Glob("testdata/*.stdout")
+	hand, err2 := filepath.Glob("testdata/hand/*.stdout")
+	if err1 != nil || err2 != nil || len(made) == 0 || len(hand) == 0 {
+		t.Fatalf("no transcripts: %v %v", err1, err2)
 	}
-	names := make([]string, len(files))
-	for i, f := range files {
-		names[i] = strings.TrimSuffix(filepath.Base(f), ".stdout")
+	var names []string
+	for _, f := range append(made, hand...) {
+		rel, _ := filepath.Rel("testdata", f)
+		names = append(names, filepath.ToSlash(strings.TrimSuffix(rel, ".stdout")))
 	}
 	return names
 }

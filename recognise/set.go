@@ -46,7 +46,7 @@ func NewSet(rs ...Recogniser) *Set {
 func Default() []Recogniser {
 	return []Recogniser{
 		NewTxtProgressBar(), NewPbapply(), NewProgressBar(), NewCliProgress(),
-		NewStan(), NewOptimTrace(), NewNlminbTrace(), NewGlmTrace(),
+		NewStan(), NewOptimTrace(), NewNlminbTrace(), NewGlmTrace(), NewLme4Trace(),
 		NewCaret(), NewGbm(), NewRandomForest(),
 	}
 }

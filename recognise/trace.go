@@ -159,3 +159,38 @@ func (*GlmTrace) Recognise(l Line, out []Update) []Update {
 		Update{Name: "glm_deviance", RName: "Deviance", Value: dev, Kind: Gauge, Source: "glm trace"},
 		Update{Name: "glm_iteration", RName: "Iterations", Value: float64(atoi(trim(it))), Kind: Gauge, Source: "glm trace"})
 }
+
+// Lme4Trace recognises lme4's lmer()/glmer() with verbose = 1 and the
+// default nloptwrap optimiser: one "iteration: 12" line, then the objective
+// (the deviance or REML criterion) on the next line, "\tf(x) = 1744.767818".
+// It gives lme4_iteration and lme4_objective; an "f(x) = " line is only read
+// right after an iteration line.
+type Lme4Trace struct{ iter [numStreams]bool }
+
+// NewLme4Trace returns the lme4 recogniser.
+func NewLme4Trace() *Lme4Trace { return &Lme4Trace{} }
+
+// Name returns "lme4".
+func (*Lme4Trace) Name() string { return "lme4" }
+
+// Recognise implements Recogniser.
+func (r *Lme4Trace) Recognise(l Line, out []Update) []Update {
+	after := r.iter[l.Stream]
+	r.iter[l.Stream] = false
+	if l.Redrawn || len(l.Text) < 8 {
+		return out
+	}
+	if rest, ok := cutPrefix(l.Text, "iteration: "); ok {
+		if rest = trim(rest); isInt(rest) {
+			r.iter[l.Stream] = true
+			out = append(out, Update{Name: "lme4_iteration", RName: "iteration", Value: float64(atoi(rest)), Kind: Gauge, Source: "lme4 verbose"})
+		}
+		return out
+	}
+	if rest, ok := cutPrefix(l.Text, "\tf(x) = "); ok && after {
+		if v, ok := number(trim(rest)); ok {
+			out = append(out, Update{Name: "lme4_objective", RName: "f(x)", Value: v, Kind: Gauge, Source: "lme4 verbose"})
+		}
+	}
+	return out
+}
