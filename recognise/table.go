@@ -23,6 +23,7 @@ type table struct {
 	stepRName    string
 	header       func(f [][]byte) ([]column, bool, bool)    // columns of a header line; whether rows write the step "10:"
 	cell         func(b []byte, colon bool) (float64, bool) // value of a cell
+	starts       []string                                   // a header line starts with one of these
 	f            [][]byte
 	st           [numStreams]tableState
 }
@@ -41,6 +42,9 @@ func (t *table) Recognise(l Line, out []Update) []Update {
 	if l.Redrawn {
 		st.cols = nil
 		return out
+	}
+	if st.cols == nil && !hasAnyPrefix(l.Text, t.starts) {
+		return out // neither a header nor in a table: the common case, kept cheap
 	}
 	f, ok := fields(l.Text, t.f, 2*maxColumns+2)
 	t.f = f
@@ -82,6 +86,15 @@ func (t *table) Recognise(l Line, out []Update) []Update {
 		out = append(out, Update{Name: st.cols[c].name, RName: st.cols[c].rname, Value: v, Kind: Gauge, Source: t.source})
 	}
 	return out
+}
+
+func hasAnyPrefix(b []byte, ps []string) bool {
+	for _, p := range ps {
+		if _, ok := cutPrefix(b, p); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // dropBars removes the "|" separators of randomForest's regression table.
@@ -150,7 +163,7 @@ type Gbm struct{ table }
 
 // NewGbm returns the gbm recogniser.
 func NewGbm() *Gbm {
-	g := &Gbm{table{name: "gbm", source: "gbm verbose", stepName: "gbm_iteration", stepRName: "Iter", cell: cNumber}}
+	g := &Gbm{table{name: "gbm", source: "gbm verbose", stepName: "gbm_iteration", stepRName: "Iter", cell: cNumber, starts: []string{"Iter "}}}
 	g.header = func(f [][]byte) ([]column, bool, bool) {
 		if len(f) < 2 || len(f) > maxColumns || string(f[0]) != "Iter" {
 			return nil, false, false
@@ -188,7 +201,7 @@ type RandomForest struct{ table }
 // NewRandomForest returns the randomForest recogniser.
 func NewRandomForest() *RandomForest {
 	return &RandomForest{table{name: "randomForest", source: "randomForest do.trace", stepName: "randomforest_ntree", stepRName: "ntree",
-		header: rfHeader, cell: rfCell}}
+		header: rfHeader, cell: rfCell, starts: []string{"ntree ", "Tree "}}}
 }
 
 func rfHeader(f [][]byte) ([]column, bool, bool) {
