@@ -62,11 +62,11 @@ func addSeeds(f *testing.F) {
 // formed, and no stream buffers more than MaxLine bytes.
 func FuzzSet(f *testing.F) {
 	addSeeds(f)
+	re, err := NewRegexp("mine", `^(?P<name>\w+)=(?P<value>\S+)(?: of (?P<total>\S+))?$`)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, b []byte, n uint8) {
-		re, err := NewRegexp("mine", `^(?P<name>\w+)=(?P<value>\S+)(?: of (?P<total>\S+))?$`)
-		if err != nil {
-			t.Fatal(err)
-		}
 		set := NewSet(append(Default(), re)...)
 		size := int(n)%64 + 1
 		for i := 0; len(b) > 0; i++ {

@@ -49,7 +49,7 @@ func (k Kind) String() string {
 // Update is one metric value recognised in a job's output.
 type Update struct {
 	// Name is the metric base name: a valid Prometheus name (parser.MetricName
-	// rules), prefixed with the source ("nnet_value", "gbm_train_deviance").
+	// rules), prefixed with the source ("optim_value", "gbm_train_deviance").
 	Name string
 	// RName is the name as the source prints it or documents it
 	// ("value", "TrainDeviance", "Chain 1 iteration").
@@ -61,7 +61,7 @@ type Update struct {
 	// State is the state of a State update, else "".
 	State string
 	Kind  Kind
-	// Source names the recogniser and format, for a HELP text ("nnet trace").
+	// Source names the recogniser and format, for a HELP text ("optim/nnet trace").
 	Source string
 }
 
