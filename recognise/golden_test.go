@@ -78,12 +78,13 @@ func feedAll(set *Set, tr [numStreams][]byte, n int) []byte {
 }
 
 // TestGolden feeds each transcript made by a real R package (see
-// testdata/README.md) through the default Set, each stream in one chunk,
-// and compares the updates with testdata/<name>.out.
+// testdata/README.md) through the default Set, one line or redraw at a
+// time so that every redraw shows, and compares the updates with
+// testdata/<name>.out. TestChunking checks other read sizes against it.
 func TestGolden(t *testing.T) {
 	for _, name := range transcripts(t) {
 		t.Run(name, func(t *testing.T) {
-			got := feedAll(NewSet(), readTranscript(t, name), 0)
+			got := segments(readTranscript(t, name))
 			golden := filepath.Join("testdata", name+".out")
 			if *update {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
@@ -139,7 +140,7 @@ func TestChunking(t *testing.T) {
 			allowed[l] = true
 		}
 		wantLast := lastByName(ref)
-		for _, n := range []int{1, 2, 3, 5, 7, 16, 61, 512} {
+		for _, n := range []int{1, 2, 3, 5, 7, 16, 61, 512, 0} {
 			t.Run(fmt.Sprintf("%s/%d", name, n), func(t *testing.T) {
 				got := feedAll(NewSet(), tr, n)
 				for _, l := range strings.Split(string(got), "\n") {

@@ -87,8 +87,7 @@ type Line struct {
 // Recogniser may keep state (a table's header, a count of folds) per
 // Stream; it is not safe for concurrent use, and one instance serves one job.
 type Recogniser interface {
-	// Name is a short stable name ("nnet", "gbm"), used as Update.Source
-	// prefix and in configuration.
+	// Name is a short stable name ("optim", "gbm") for configuration and logs.
 	Name() string
 	// Recognise appends the updates found in l to out and returns it. It
 	// returns out unchanged for a line it leaves alone. A recogniser that

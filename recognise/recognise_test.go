@@ -240,6 +240,9 @@ func TestSetLines(t *testing.T) {
 			if !equalStrings(rec.lines, tc.want) {
 				t.Errorf("lines %q, want %q", rec.lines, tc.want)
 			}
+			if st := set.Stats(); st.Lines != uint64(len(tc.want)) || st.Recognised != 0 {
+				t.Errorf("stats %+v, want %d lines, none recognised", st, len(tc.want))
+			}
 		})
 	}
 }
@@ -271,4 +274,25 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestLongLine checks that an endless line is counted and not kept.
+func TestLongLine(t *testing.T) {
+	set := NewSet()
+	chunk := bytes.Repeat([]byte("iter  10 value 1 "), 100)
+	for range 100 {
+		if us := set.Feed(Stderr, chunk); len(us) != 0 {
+			t.Fatalf("updates %+v from a long line", us)
+		}
+		if n := len(set.st[Stderr].buf); n > MaxLine {
+			t.Fatalf("%d bytes kept", n)
+		}
+	}
+	us := set.Feed(Stderr, []byte("\niter  10 value 2\n"))
+	if len(us) != 2 || us[1].Value != 2 {
+		t.Errorf("updates after the long line: %+v", us)
+	}
+	if st := set.Stats(); st.Long != 1 || st.Lines != 1 || st.Recognised != 1 {
+		t.Errorf("stats %+v, want 1 long, 1 line recognised", st)
+	}
 }
