@@ -142,6 +142,10 @@ func TestSendCommand(t *testing.T) {
 	if v, _ := value(mfs, "rexporter_parse_errors_total", "reason", "bad_value"); v != 0 {
 		t.Errorf("send produced %v bad values", v)
 	}
+	// Each send keeps one connection open for all its messages.
+	if v, _ := value(mfs, "rexporter_connections_total"); v != 2 {
+		t.Errorf("rexporter_connections_total = %v, want 2 (one per send)", v)
+	}
 }
 
 // TestVersionAndHelp checks the informational flags exit 0.

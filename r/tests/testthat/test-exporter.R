@@ -25,6 +25,8 @@ test_that("values, states, durations and progress arrive on /metrics", {
   expect_equal(sample_value(lines, "status", c(job, state = "fitting")), 0)
   expect_equal(sum(vapply(c("bad_name", "bad_value", "other"), function(r)
     sample_value(lines, "rexporter_parse_errors_total", c(reason = r)), 0)), 0)
+  # All 41 messages went over one connection.
+  expect_equal(sample_value(lines, "rexporter_connections_total"), 1)
 })
 
 test_that("with_rexporter says bye on success and leaves a failed job vanished", {
