@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"context"
 	"net"
 	"net/netip"
 	"sync"
@@ -26,22 +25,11 @@ func (x shortSession) Close(error)     {}
 // BenchmarkShortConnections is a shell loop's pattern (`echo "x: 1" >
 // /dev/tcp/...`) from 8 clients at once: connect, write one message, close.
 // It reports connections served per second and the messages lost (reset
-// connections; 0 with the default --conn-wait). For the figure before the
-// wait existed, the same file without the ConnWait field measures the
-// older version (BENCHMARKS.md).
+// connections; 0 with the default --conn-wait). (For the figure before the
+// wait existed, BENCHMARKS.md ran this loop on the older version.)
 func BenchmarkShortConnections(b *testing.B) {
 	sink := &shortSink{}
-	srv := NewServer(Config{QuietGap: DefaultQuietGap, MaxConnections: 16, ConnWait: DefaultConnWait}, sink, nil, nil, time.Now)
-	l, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go srv.Serve(l)
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
+	addr := benchServer(b, Config{QuietGap: DefaultQuietGap, MaxConnections: 16, ConnWait: DefaultConnWait}, sink)
 	msg := []byte("shell iter: 1\n")
 	var next, sent atomic.Int64
 	b.ReportAllocs()
@@ -51,7 +39,7 @@ func BenchmarkShortConnections(b *testing.B) {
 	for range 8 {
 		wg.Go(func() {
 			for next.Add(1) <= int64(b.N) {
-				c, err := net.Dial("tcp4", l.Addr().String())
+				c, err := net.Dial("tcp4", addr)
 				if err != nil {
 					continue // refused: lost
 				}

@@ -58,11 +58,11 @@ func BenchmarkServerLoopback(b *testing.B) {
 	})
 }
 
-// benchLoopback has send write b.N blog messages (blogMessage(i%100)) and
-// waits until the server has framed them.
-func benchLoopback(b *testing.B, send func(c net.Conn, n int) error) {
-	sink := &countSink{closed: make(chan struct{}, 1)}
-	srv := NewServer(Config{QuietGap: DefaultQuietGap}, sink, nil, nil, time.Now)
+// benchServer serves a Server with cfg and sink on a loopback port until
+// the benchmark ends, and returns its address.
+func benchServer(b *testing.B, cfg Config, sink Sink) string {
+	b.Helper()
+	srv := NewServer(cfg, sink, nil, nil, time.Now)
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -73,7 +73,15 @@ func benchLoopback(b *testing.B, send func(c net.Conn, n int) error) {
 		defer cancel()
 		srv.Shutdown(ctx)
 	})
-	c, err := net.Dial("tcp4", l.Addr().String())
+	return l.Addr().String()
+}
+
+// benchLoopback has send write b.N blog messages (blogMessage(i%100)) and
+// waits until the server has framed them.
+func benchLoopback(b *testing.B, send func(c net.Conn, n int) error) {
+	sink := &countSink{closed: make(chan struct{}, 1)}
+	addr := benchServer(b, Config{QuietGap: DefaultQuietGap}, sink)
+	c, err := net.Dial("tcp4", addr)
 	if err != nil {
 		b.Fatal(err)
 	}
