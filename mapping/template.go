@@ -199,15 +199,15 @@ func (t *template) expand(subject string, caps []int, asName bool) string {
 	return sb.String()
 }
 
-// nameWords sanitizes captured text the way parser.MetricName sanitizes R
+// nameWords sanitizes captured text the way parser.NameWords sanitizes R
 // names, but without the r_ prefix or hash fallback, which only make sense for
 // a whole name: "Train Set" → "train_set", "2nd" → "2nd", "--" → "".
-// MetricName sees "x " + c so that its result always starts with the word x.
+// NameWords sees "x " + c so that its result always starts with the word x.
 func nameWords(c string) string {
 	if c == "" {
 		return ""
 	}
-	s := parser.MetricName([]byte("x " + c))
+	s := parser.NameWords([]byte("x " + c))
 	return strings.TrimPrefix(s[1:], "_")
 }
 

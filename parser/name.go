@@ -86,6 +86,14 @@ func DisplayName(raw []byte) string {
 // "" and the result always matches ^[a-z][a-z0-9_]*$ with no "__" and no
 // trailing '_'.
 func MetricName(raw []byte) string {
+	return lintClean(NameWords(raw))
+}
+
+// NameWords is MetricName without the last step, the rewriting of words
+// promtool's linter would flag: the sanitised words of raw joined with
+// '_'. A mapping template uses it for a captured piece of a name, which
+// is only a part of the metric name.
+func NameWords(raw []byte) string {
 	w := nameWriter{}
 	w.sb.Grow(len(raw) + 8)
 	if utf8.Valid(raw) {
@@ -104,9 +112,9 @@ func MetricName(raw []byte) string {
 		h.Write(raw)
 		return "r_" + hex8(h.Sum32())
 	case isDigit(s[0]):
-		s = "r_" + s
+		return "r_" + s
 	}
-	return lintClean(s)
+	return s
 }
 
 // unitAbbreviations are the words Prometheus' linter (promtool check
