@@ -74,6 +74,8 @@ type Session struct {
 	stamp   int64
 	begun   bool
 	pending uint64
+	// spoke says a message of the batch was the job's own (not `run:`).
+	spoke bool
 	// watched: the status page is watching (its tap is on) for this message.
 	watched bool
 	// run is the numbers for runSeries held back until the run ends (see
@@ -143,9 +145,11 @@ func (s *Session) flushCounts() {
 	e.self.lastMessage.Set(unixSeconds(s.now))
 	if s.job != nil {
 		s.job.messages.Add(s.pending)
-		s.job.lastMessage.Store(s.nowNano)
+		if s.spoke {
+			s.job.spoke(s.nowNano)
+		}
 	}
-	s.pending = 0
+	s.pending, s.spoke = 0, false
 }
 
 // Message parses one message and applies it: states and progress at once,
@@ -183,6 +187,12 @@ func (s *Session) message(msg []byte) {
 	case parser.KindBye:
 		s.bye = true
 		s.ensureJob(now)
+	case parser.KindRun:
+		s.ensureJob(now)
+		s.applyRun(&s.msg)
+		s.pending++
+		s.tap(msg, nil)
+		return // not the job's own voice: no spoke (see flushCounts)
 	default:
 		s.ensureJob(now)
 		s.apply()
@@ -192,6 +202,7 @@ func (s *Session) message(msg []byte) {
 		}
 	}
 	s.pending++
+	s.spoke = true
 	s.tap(msg, nil)
 }
 
