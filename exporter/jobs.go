@@ -43,7 +43,9 @@ type job struct {
 	refused atomic.Uint64
 
 	run  jobRun // what `run:` messages said (jobs_run.go)
-	gaps gaps   // recent gaps between its messages, for stall detection
+	gaps gaps   // recent gaps between its values, for stall detection
+	// lastValues is when its last values arrived (Unix nanoseconds).
+	lastValues atomic.Int64
 }
 
 // attach adds a connection to the named job, creating it if needed. It

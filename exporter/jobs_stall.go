@@ -75,10 +75,16 @@ func (e *Exporter) stalled(j *job, now time.Time) (bool, time.Duration) {
 	return now.Sub(time.Unix(0, last)) > after, after
 }
 
-// spoke records a batch of the job's own messages received at nowNano: the
-// gap since the last one feeds the usual gap.
-func (j *job) spoke(nowNano int64) {
-	if prev := j.lastMessage.Swap(nowNano); prev != 0 && nowNano > prev {
+// spoke records a batch of the job's own messages received at nowNano;
+// values says it held values. The gap between two batches of values feeds
+// the usual gap (a job: message before the first values would add the R
+// session's start-up time to it).
+func (j *job) spoke(nowNano int64, values bool) {
+	j.lastMessage.Store(nowNano)
+	if !values {
+		return
+	}
+	if prev := j.lastValues.Swap(nowNano); prev != 0 && nowNano > prev {
 		j.gaps.add(time.Duration(nowNano - prev))
 	}
 }

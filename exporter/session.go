@@ -76,6 +76,8 @@ type Session struct {
 	pending uint64
 	// spoke says a message of the batch was the job's own (not `run:`).
 	spoke bool
+	// values says one of them was a values message.
+	values bool
 	// watched: the status page is watching (its tap is on) for this message.
 	watched bool
 	// run is the numbers for runSeries held back until the run ends (see
@@ -146,10 +148,10 @@ func (s *Session) flushCounts() {
 	if s.job != nil {
 		s.job.messages.Add(s.pending)
 		if s.spoke {
-			s.job.spoke(s.nowNano)
+			s.job.spoke(s.nowNano, s.values)
 		}
 	}
-	s.pending, s.spoke = 0, false
+	s.pending, s.spoke, s.values = 0, false, false
 }
 
 // Message parses one message and applies it: states and progress at once,
@@ -195,6 +197,7 @@ func (s *Session) message(msg []byte) {
 		return // not the job's own voice: no spoke (see flushCounts)
 	default:
 		s.ensureJob(now)
+		s.values = true
 		s.apply()
 		for i := range s.msg.Bad {
 			b := &s.msg.Bad[i]

@@ -151,7 +151,10 @@ func (c *RunCmd) Run(e *env, logger *slog.Logger) error {
 		o.push(string(line))
 	}
 	res, err := runner.Run(runner.Config{
-		Args:           c.Command,
+		Args: c.Command,
+		// rx_params() prints its messages for us to read rather than
+		// connecting (r/R/params.R).
+		Env:            append(os.Environ(), "REXPORTER_RUN=1"),
 		Stdin:          e.stdin,
 		Stdout:         e.stdout,
 		Stderr:         e.stderr,
