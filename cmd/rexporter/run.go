@@ -23,10 +23,10 @@ import (
 // RunCmd runs an R job (any command) and reports it: its messages on stdout
 // and stderr, its CPU and memory, how it ended.
 type RunCmd struct {
-	To             string        `env:"REXPORTER_ADDR" placeholder:"HOST:PORT" help:"Send to the rexporter listening there (also REXPORTER_ADDR). Without it, serve /metrics here on --metrics."`
+	To             string        `env:"REXPORTER_ADDR" placeholder:"HOST:PORT" help:"Send to the rexporter listening there. Without it, serve /metrics here on --metrics."`
 	Metrics        []string      `default:":9100" placeholder:"[HOST:]PORT" help:"Without --to: address to serve /metrics and the status page on while the job runs (repeatable; default: ${default})."`
 	Job            string        `placeholder:"NAME" help:"The job's name (r_job). Default: the R script's name without .R, else the command's name; a job: line from the job renames it."`
-	Param          []string      `placeholder:"KEY=VALUE" help:"A parameter of the run, shown in rexporter_job_info as param_KEY (repeatable)."`
+	Param          []string      `sep:"none" placeholder:"KEY=VALUE" help:"A parameter of the run, shown in rexporter_job_info as param_KEY (repeatable)."`
 	SampleInterval time.Duration `default:"1s" help:"How often to sample the CPU time and resident memory of the job's processes."`
 	Buffer         int           `default:"10000" help:"Most lines held while the exporter is unreachable; beyond it the oldest are dropped and counted."`
 	MaxLineBytes   int           `default:"65536" help:"Longest output line read as a message; longer ones pass through but are ignored."`
