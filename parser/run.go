@@ -43,6 +43,9 @@ func (v RunVerb) String() string {
 // before keep working. It reports whether rest was one; err is then the
 // verdict on its argument.
 func parseRun(rest []byte, m *Message) (bool, error) {
+	if len(rest) < 4 || string(rest[:3]) != "run" || (rest[3] != ':' && !isSpace(rest[3])) {
+		return false, nil // most names starting with r: no scan for the colon
+	}
 	c := nameColon(rest)
 	if c < 0 || string(trimSpace(rest[:c])) != "run" {
 		return false, nil
