@@ -92,9 +92,9 @@ func runSh(t *testing.T, script string, sigs chan os.Signal) (Result, []string) 
 	t.Helper()
 	var mu sync.Mutex
 	var lines []string
-	var out bytes.Buffer
+	var out, errOut bytes.Buffer
 	res, err := Run(Config{
-		Args: []string{"sh", "-c", script}, Stdout: &out, Stderr: &out, MaxLine: 1024,
+		Args: []string{"sh", "-c", script}, Stdout: &out, Stderr: &errOut, MaxLine: 1024,
 		OnLine: func(stream int, l []byte) {
 			mu.Lock()
 			lines = append(lines, string(l))
