@@ -204,6 +204,9 @@ func TestRunEndings(t *testing.T) {
 				if v, ok := value(mfs, "loss", "r_job", job); !ok || v != 0.2 {
 					t.Errorf("loss = %v (%v), want 0.2", v, ok)
 				}
+				if v, _ := value(mfs, "rexporter_job_run_ignored_lines_total", "r_job", job); v < 1 {
+					t.Errorf("rexporter_job_run_ignored_lines_total = %v, want the line that is no message", v)
+				}
 				if !strings.Contains(p.stdout.String(), "not a message\n") || !strings.Contains(p.stdout.String(), "loss: 0.2 \n") {
 					t.Errorf("the job's output did not pass through:\n%s", p.stdout)
 				}

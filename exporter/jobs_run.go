@@ -43,6 +43,9 @@ type jobRun struct {
 	cpu, rss float64
 	hasCPU   bool
 	hasRSS   bool
+	// ignored and dropped are rexporter run's counts of the job's output
+	// lines that were no message and of lines it could not deliver.
+	ignored, dropped uint64
 }
 
 // ending is the state the job ends in when its last connection goes, or ""
@@ -95,6 +98,12 @@ func (s *Session) applyRun(m *parser.Message) {
 	case parser.RunRSS:
 		r.rss, _ = strconv.ParseFloat(string(m.Arg), 64)
 		r.hasRSS = true
+	case parser.RunIgnored:
+		n, _ := strconv.ParseUint(string(m.Arg), 10, 64)
+		r.ignored = max(r.ignored, n) // a counter: an older count arriving late changes nothing
+	case parser.RunDropped:
+		n, _ := strconv.ParseUint(string(m.Arg), 10, 64)
+		r.dropped = max(r.dropped, n)
 	}
 }
 
@@ -152,13 +161,15 @@ type runSnap struct {
 	cpu, rss float64
 	hasCPU   bool
 	hasRSS   bool
+	ignored  float64
+	dropped  float64
 }
 
 // snapRun copies the run information. Called with e.mu held.
 func (j *job) snapRun() runSnap {
 	r := &j.run
 	s := runSnap{ending: r.ending(), exited: r.exited, exitCode: r.exitCode, signal: r.signal, errLine: r.errLine,
-		cpu: r.cpu, rss: r.rss, hasCPU: r.hasCPU, hasRSS: r.hasRSS}
+		cpu: r.cpu, rss: r.rss, hasCPU: r.hasCPU, hasRSS: r.hasRSS, ignored: float64(r.ignored), dropped: float64(r.dropped)}
 	if len(r.params) > 0 {
 		s.params = r.sortedParams()
 	}

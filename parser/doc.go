@@ -49,7 +49,8 @@
 // A run control message (KindRun, sent by `rexporter run`) is the one field
 // named "run" whose value starts with a verb: `run: exit 1`, `run: signal
 // SIGTERM`, `run: oom`, `run: error <text>`, `run: param <key>=<value>`,
-// `run: cpu <seconds>`, `run: rss <bytes>` (see RunVerb). The argument of
+// `run: cpu <seconds>`, `run: rss <bytes>`, `run: ignored <n>`, `run: dropped <n>`
+// (see RunVerb). The argument of
 // error and param is the rest of the line, commas and colons included. Any
 // other "run" field (`run: 3`, `run: fitting`) stays an ordinary value.
 //

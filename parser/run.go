@@ -12,19 +12,21 @@ type RunVerb uint8
 // named "run"; its value starts with the verb, and the argument is the rest
 // of the line, commas and colons included (an error line has both).
 const (
-	RunNone   RunVerb = iota
-	RunExit           // run: exit 1            the exit status, 0 to 255
-	RunSignal         // run: signal SIGTERM    the job was killed by this signal
-	RunOOM            // run: oom               the kernel's OOM killer ended the job
-	RunError          // run: error Error in f(): boom   the job's last error line
-	RunParam          // run: param alpha=0.5   one parameter of the run
-	RunCPU            // run: cpu 12.5          CPU seconds the job's processes used
-	RunRSS            // run: rss 104857600     resident memory of the job's processes, bytes
+	RunNone    RunVerb = iota
+	RunExit            // run: exit 1            the exit status, 0 to 255
+	RunSignal          // run: signal SIGTERM    the job was killed by this signal
+	RunOOM             // run: oom               the kernel's OOM killer ended the job
+	RunError           // run: error Error in f(): boom   the job's last error line
+	RunParam           // run: param alpha=0.5   one parameter of the run
+	RunCPU             // run: cpu 12.5          CPU seconds the job's processes used
+	RunRSS             // run: rss 104857600     resident memory of the job's processes, bytes
+	RunIgnored         // run: ignored 12        output lines of the job that were no message, so far
+	RunDropped         // run: dropped 3         lines rexporter run could not deliver, so far
 )
 
 var runVerbs = map[string]RunVerb{
 	"exit": RunExit, "signal": RunSignal, "oom": RunOOM, "error": RunError,
-	"param": RunParam, "cpu": RunCPU, "rss": RunRSS,
+	"param": RunParam, "cpu": RunCPU, "rss": RunRSS, "ignored": RunIgnored, "dropped": RunDropped,
 }
 
 // String returns the verb as written.
@@ -72,6 +74,10 @@ func parseRun(rest []byte, m *Message) (bool, error) {
 	case RunExit:
 		if n, err := strconv.Atoi(string(arg)); err != nil || n < 0 || n > 255 {
 			return true, newError(ErrBadValue, "run exit status", val, nil)
+		}
+	case RunIgnored, RunDropped:
+		if _, err := strconv.ParseUint(string(arg), 10, 64); err != nil {
+			return true, newError(ErrBadValue, "run "+verb.String(), val, nil)
 		}
 	case RunCPU, RunRSS:
 		if f, err := strconv.ParseFloat(string(arg), 64); err != nil || f < 0 || f != f {

@@ -164,6 +164,7 @@ func (c *RunCmd) Run(e *env, logger *slog.Logger) error {
 		OnSample: func(u runner.Usage) {
 			o.push("run: cpu " + formatNum(u.CPUSeconds))
 			o.push("run: rss " + formatNum(u.RSSBytes))
+			pushCounts(o, ignored.Load())
 		},
 		Signals: sigs,
 	})
@@ -181,6 +182,7 @@ func (c *RunCmd) Run(e *env, logger *slog.Logger) error {
 		return exitCodeError{code}
 	}
 	o.push("run: cpu " + formatNum(res.Usage.CPUSeconds))
+	pushCounts(o, ignored.Load())
 	if res.ExitCode != 0 && rerr.Last() != "" {
 		o.push("run: error " + rerr.Last())
 	}
@@ -224,3 +226,14 @@ func trimCR(b []byte) []byte {
 }
 
 func formatNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// pushCounts reports the lines ignored and dropped so far, when there are
+// any (counters that only grow: a late or lost report changes nothing).
+func pushCounts(o *outbox, ignored uint64) {
+	if ignored > 0 {
+		o.push("run: ignored " + strconv.FormatUint(ignored, 10))
+	}
+	if d := o.droppedLines(); d > 0 {
+		o.push("run: dropped " + strconv.FormatUint(d, 10))
+	}
+}
