@@ -18,13 +18,25 @@ func OOMKills(pid int) (n uint64, ok bool) {
 }
 
 func oomKills(proc, root string, pid int) (uint64, bool) {
+	f := oomFile(proc, root, pid)
+	if f == "" {
+		return 0, false
+	}
+	return readOOMKill(f)
+}
+
+// OOMFile returns the memory events file of process pid's memory cgroup (0:
+// this process), "" when none is readable.
+func OOMFile(pid int) string { return oomFile("/proc", "/sys/fs/cgroup", pid) }
+
+func oomFile(proc, root string, pid int) string {
 	self := "self"
 	if pid > 0 {
 		self = strconv.Itoa(pid)
 	}
 	b, err := os.ReadFile(filepath.Join(proc, self, "cgroup"))
 	if err != nil {
-		return 0, false
+		return ""
 	}
 	var files []string
 	sc := bufio.NewScanner(bytes.NewReader(b))
@@ -44,11 +56,11 @@ func oomKills(proc, root string, pid int) (uint64, bool) {
 		}
 	}
 	for _, f := range files {
-		if n, ok := readOOMKill(f); ok {
-			return n, true
+		if _, ok := readOOMKill(f); ok {
+			return f
 		}
 	}
-	return 0, false
+	return ""
 }
 
 func hasController(list, c string) bool {

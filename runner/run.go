@@ -87,7 +87,12 @@ func Run(cfg Config) (Result, error) {
 	// Forked children that outlive the job hold its output pipes open.
 	cmd.WaitDelay = cfg.WaitDelay
 
-	oomBefore, oomOK := OOMKills(0)
+	// The OOM kills of our memory cgroup, which the job starts in, and of
+	// the one it moves to if it does (systemd-run --scope -p MemoryMax=).
+	selfOOM := OOMFile(0)
+	oomBefore, oomOK := readOOMKill(selfOOM)
+	var childOOM string
+	var childBefore uint64
 	if err := cmd.Start(); err != nil {
 		return Result{}, err
 	}
@@ -102,6 +107,10 @@ func Run(cfg Config) (Result, error) {
 		tick := time.NewTicker(cfg.SampleInterval)
 		defer tick.Stop()
 		for {
+			if f := OOMFile(pid); childOOM == "" && f != "" && f != selfOOM {
+				childOOM = f
+				childBefore, _ = readOOMKill(f)
+			}
 			u := Sample(pid)
 			if u.CPUSeconds > 0 || u.RSSBytes > 0 {
 				u.CPUSeconds = max(u.CPUSeconds, last.CPUSeconds) // a counter never goes back
@@ -148,8 +157,11 @@ func Run(cfg Config) (Result, error) {
 	case ws.Signaled():
 		res.Signal = ws.Signal()
 		res.ExitCode = 128 + int(res.Signal)
-		if res.Signal == syscall.SIGKILL && oomOK {
-			if n, ok := OOMKills(0); ok && n > oomBefore {
+		if res.Signal == syscall.SIGKILL {
+			if n, ok := readOOMKill(selfOOM); ok && oomOK && n > oomBefore {
+				res.OOM = true
+			}
+			if n, ok := readOOMKill(childOOM); ok && n > childBefore {
 				res.OOM = true
 			}
 		}
