@@ -553,10 +553,10 @@ func TestRHelper(t *testing.T) {
 		const iterations = 30
 		p := startExporter(t)
 		r := runR(t, nil, rExample(t, "demo.R"), "127.0.0.1", portOf(t, p.ingest), strconv.Itoa(iterations), "0", "demo job")
-		// Per iteration a loss/intercept/slope message and a progress message,
-		// then "converged".
-		if sent, dropped := sentDropped(t, r); sent != 2*iterations+1 || dropped != 0 {
-			t.Errorf("R sent %d and dropped %d, want %d and 0", sent, dropped, 2*iterations+1)
+		// Its three parameters (rx_params), per iteration a
+		// loss/intercept/slope message and a progress message, then "converged".
+		if sent, dropped := sentDropped(t, r); sent != 3+2*iterations+1 || dropped != 0 {
+			t.Errorf("R sent %d and dropped %d, want %d and 0", sent, dropped, 3+2*iterations+1)
 		}
 		job := []string{"r_job", "demo job"}
 		mfs := p.waitFor(t, "the job to finish", counterAtLeast("rexporter_job_state", 1, "r_job", "demo job", "state", "finished"))

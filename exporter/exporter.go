@@ -42,6 +42,12 @@ type Options struct {
 	// JobRetention is how long an ended job and its series stay visible.
 	// Default DefaultJobRetention.
 	JobRetention time.Duration
+	// StallFactor, StallMin and StallMax say when a job that is up but
+	// silent is stalled: after StallFactor times its usual gap between
+	// messages, at least StallMin and at most StallMax (see stallAfter).
+	// Defaults DefaultStallFactor, DefaultStallMin, DefaultStallMax.
+	StallFactor        float64
+	StallMin, StallMax time.Duration
 }
 
 // DefaultMaxSeries is the default of Options.MaxSeries.
@@ -116,6 +122,15 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 	}
 	if opts.JobRetention <= 0 {
 		opts.JobRetention = DefaultJobRetention
+	}
+	if opts.StallFactor <= 0 {
+		opts.StallFactor = DefaultStallFactor
+	}
+	if opts.StallMin <= 0 {
+		opts.StallMin = DefaultStallMin
+	}
+	if opts.StallMax <= 0 {
+		opts.StallMax = DefaultStallMax
 	}
 	if opts.Namespace != "" && !namespaceRE.MatchString(opts.Namespace) {
 		return nil, fmt.Errorf("namespace %q is not a valid metric name prefix", opts.Namespace)

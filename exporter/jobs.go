@@ -23,7 +23,9 @@ const (
 	stateVanished = "vanished" // the last connection ended without "bye": crashed, killed or lost
 )
 
-var jobStates = []string{stateRunning, stateFinished, stateVanished}
+// jobStates is the bounded set of states; failed, killed and oom_killed
+// come from `run:` messages (see jobRun).
+var jobStates = []string{stateRunning, stateFinished, stateFailed, stateKilled, stateOOMKilled, stateVanished}
 
 // job is what rexporter knows about one job name. Fields without atomics are
 // guarded by Exporter.mu.
@@ -39,6 +41,11 @@ type job struct {
 	// refused counts the fields refused because the job had
 	// --max-series-per-job series.
 	refused atomic.Uint64
+
+	run  jobRun // what `run:` messages said (jobs_run.go)
+	gaps gaps   // recent gaps between its values, for stall detection
+	// lastValues is when its last values arrived (Unix nanoseconds).
+	lastValues atomic.Int64
 }
 
 // attach adds a connection to the named job, creating it if needed. It
@@ -59,6 +66,7 @@ func (e *Exporter) attach(name string, now time.Time) *job {
 	}
 	if j.connections == 0 {
 		j.start, j.end, j.state = now, time.Time{}, stateRunning
+		j.run.restart()
 	}
 	j.connections++
 	return j
@@ -75,6 +83,10 @@ func (e *Exporter) detach(j *job, clean bool, now time.Time) {
 	j.state = stateVanished
 	if clean {
 		j.state = stateFinished
+	}
+	if end := j.run.ending(); end != "" {
+		// `rexporter run` said how the job ended: that beats bye.
+		j.state = end
 	}
 }
 

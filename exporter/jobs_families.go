@@ -17,11 +17,14 @@ type jobSnap struct {
 	messages    float64
 	series      int
 	refused     float64
+	run         runSnap
+	stalled     bool
 }
 
 // snapJobs copies the jobs' state, sorted by name. Called with e.mu held.
 func (e *Exporter) snapJobs() []jobSnap {
 	snaps := make([]jobSnap, 0, len(e.jobs))
+	now := e.now()
 	for _, j := range e.jobs {
 		s := jobSnap{
 			name:        j.name,
@@ -32,7 +35,9 @@ func (e *Exporter) snapJobs() []jobSnap {
 			messages:    float64(j.messages.Load()),
 			series:      len(j.series),
 			refused:     float64(j.refused.Load()),
+			run:         j.snapRun(),
 		}
+		s.stalled, _ = e.stalled(j, now)
 		if last := j.lastMessage.Load(); last != 0 {
 			s.last = float64(last) / 1e9
 		}
@@ -47,8 +52,11 @@ func (e *Exporter) snapJobs() []jobSnap {
 type jobFamily struct {
 	name, help, typ string
 	perState        bool // one sample per job state, labelled state
-	value           func(j *jobSnap) (float64, bool)
-	desc            *prometheus.Desc
+	// info, when set, makes an info family (value 1): the labels besides
+	// r_job of a job's sample, sorted by name, and whether it has one.
+	info  func(j *jobSnap) ([]Label, bool)
+	value func(j *jobSnap) (float64, bool)
+	desc  *prometheus.Desc
 }
 
 // newJobFamilies returns the per-job families, sorted by name.
@@ -68,12 +76,16 @@ func newJobFamilies() []*jobFamily {
 			value: func(j *jobSnap) (float64, bool) { return j.refused, true }},
 		{name: "rexporter_job_start_timestamp_seconds", help: "When the R job's first connection opened (Unix seconds).", typ: "gauge",
 			value: func(j *jobSnap) (float64, bool) { return j.start, true }},
-		{name: "rexporter_job_state", help: "The R job's state: running, finished (said bye) or vanished (ended without bye); 1 for the current one.", typ: "gauge",
+		{name: "rexporter_job_state", help: "The R job's state: running, finished (said bye or exited 0), failed (exited non-zero), killed (by a signal), oom_killed or vanished (ended without bye); 1 for the current one.", typ: "gauge",
 			perState: true},
 		{name: "rexporter_job_up", help: "1 while the R job has a connection open, else 0.", typ: "gauge",
 			value: func(j *jobSnap) (float64, bool) { return boolFloat(j.connections > 0), true }},
 	}
+	fams = append(fams, runJobFamilies()...)
 	for _, f := range fams {
+		if f.info != nil {
+			continue // its label names vary by job: a Desc per sample
+		}
 		labels := []string{jobLabel}
 		if f.perState {
 			labels = append(labels, stateLabel)
@@ -100,6 +112,13 @@ func (e *Exporter) collectJobs(ch chan<- prometheus.Metric) {
 		}
 		for i := range jobs {
 			j := &jobs[i]
+			if f.info != nil {
+				if labels, ok := f.info(j); ok {
+					names, values := infoLabels(labels, j.name)
+					ch <- prometheus.MustNewConstMetric(prometheus.NewDesc(f.name, f.help, names, nil), typ, 1, values...)
+				}
+				continue
+			}
 			if f.perState {
 				for _, st := range jobStates {
 					ch <- prometheus.MustNewConstMetric(f.desc, typ, boolFloat(st == j.state), j.name, st)
@@ -119,6 +138,10 @@ func writeJobFamily(x *expWriter, f *jobFamily, jobs []jobSnap) {
 	names := []string{jobLabel, stateLabel}
 	states := slices.Sorted(slices.Values(jobStates))
 	header := false
+	if f.info != nil {
+		writeInfoFamily(x, f, jobs)
+		return
+	}
 	for i := range jobs {
 		j := &jobs[i]
 		if f.perState {

@@ -74,6 +74,10 @@ type Session struct {
 	stamp   int64
 	begun   bool
 	pending uint64
+	// spoke says a message of the batch was the job's own (not `run:`).
+	spoke bool
+	// values says one of them was a values message.
+	values bool
 	// watched: the status page is watching (its tap is on) for this message.
 	watched bool
 	// run is the numbers for runSeries held back until the run ends (see
@@ -143,9 +147,11 @@ func (s *Session) flushCounts() {
 	e.self.lastMessage.Set(unixSeconds(s.now))
 	if s.job != nil {
 		s.job.messages.Add(s.pending)
-		s.job.lastMessage.Store(s.nowNano)
+		if s.spoke {
+			s.job.spoke(s.nowNano, s.values)
+		}
 	}
-	s.pending = 0
+	s.pending, s.spoke, s.values = 0, false, false
 }
 
 // Message parses one message and applies it: states and progress at once,
@@ -183,8 +189,15 @@ func (s *Session) message(msg []byte) {
 	case parser.KindBye:
 		s.bye = true
 		s.ensureJob(now)
+	case parser.KindRun:
+		s.ensureJob(now)
+		s.applyRun(&s.msg)
+		s.pending++
+		s.tap(msg, nil)
+		return // not the job's own voice: no spoke (see flushCounts)
 	default:
 		s.ensureJob(now)
+		s.values = true
 		s.apply()
 		for i := range s.msg.Bad {
 			b := &s.msg.Bad[i]
@@ -192,6 +205,7 @@ func (s *Session) message(msg []byte) {
 		}
 	}
 	s.pending++
+	s.spoke = true
 	s.tap(msg, nil)
 }
 

@@ -43,12 +43,25 @@ type Label struct{ Name, Value string }
 // JobStatus describes one job.
 type JobStatus struct {
 	Name        string
-	State       string // running, finished (said bye) or vanished (ended without bye)
+	State       string // running, finished, failed, killed, oom_killed or vanished (see jobStates)
 	Connections int    // open now
 	Start       time.Time
 	End         time.Time // when the last connection ended; zero while running
 	LastMessage time.Time // zero before any
 	Messages    uint64    // messages applied from the job
+
+	// What `run:` messages said (rexporter run): the exit status, the
+	// signal that killed it, its last error line, its parameters (label
+	// names param_<key>, sorted) and resource use; nil or empty when unknown.
+	ExitCode      *int
+	Signal        string
+	Error         string
+	Params        []Label
+	CPUSeconds    *float64
+	ResidentBytes *float64
+	// Stalled: up but silent for longer than StallAfter.
+	Stalled    bool
+	StallAfter time.Duration
 }
 
 // Snapshot copies the state the status page shows. Expired series and jobs
@@ -71,6 +84,7 @@ func (e *Exporter) Snapshot() Snapshot {
 		if last := j.lastMessage.Load(); last != 0 {
 			js.LastMessage = time.Unix(0, last)
 		}
+		e.runStatus(j, &js, now)
 		jobs = append(jobs, js)
 	}
 	e.mu.Unlock()

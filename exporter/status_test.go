@@ -105,7 +105,7 @@ rules:
 			{RName: "wait", Metric: "wait_seconds", Kind: "number", Unit: "seconds", Types: []string{"gauge", "counter", "histogram"}, Job: "fit", Value: 0.012, Applied: 1, Updated: t1},
 		},
 		Jobs: []JobStatus{
-			{Name: "127.0.0.1", State: "running", Connections: 1, Start: t2, LastMessage: t2, Messages: 1},
+			{Name: "127.0.0.1", State: "running", Connections: 1, Start: t2, LastMessage: t2, Messages: 1, StallAfter: DefaultStallMax},
 			{Name: "fit", State: "finished", Start: t0, End: t1, LastMessage: t1, Messages: 4},
 		},
 	}

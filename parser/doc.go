@@ -46,6 +46,14 @@
 // name, is any text (the exporter makes a label value of it), refused only
 // when empty (ErrEmptyValue) or glued like a glued value (ErrGlued).
 //
+// A run control message (KindRun, sent by `rexporter run`) is the one field
+// named "run" whose value starts with a verb: `run: exit 1`, `run: signal
+// SIGTERM`, `run: oom`, `run: error <text>`, `run: param <key>=<value>`,
+// `run: cpu <seconds>`, `run: rss <bytes>`, `run: ignored <n>`, `run: dropped <n>`
+// (see RunVerb). The argument of
+// error and param is the rest of the line, commas and colons included. Any
+// other "run" field (`run: 3`, `run: fitting`) stays an ordinary value.
+//
 // # Commas in values
 //
 // R prints numbers with commas in two ways, told apart as follows.

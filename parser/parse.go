@@ -13,6 +13,10 @@ type Message struct {
 	Timestamp []byte  // raw text between a leading '[' and its ']' (trimmed), nil when the message has no bracket prefix
 	Fields    []Field // the values of a KindValues message that parsed
 	Job       []byte  // the job name of a KindJob message, trimmed
+	// Verb and Arg are the verb and argument of a KindRun message (see
+	// parseRun); Arg aliases the input.
+	Verb RunVerb
+	Arg  []byte
 	// Bad lists, in order, the fragments of a KindValues message that were
 	// dropped; the fields around them still apply.
 	Bad []BadField
@@ -39,6 +43,10 @@ const (
 	// KindBye says goodbye: the message is exactly "bye". A job that says
 	// it before its connection ends has finished cleanly.
 	KindBye
+	// KindRun is a run control message: `run: <verb> <argument>`, as
+	// `rexporter run` sends to say how a job ended, its parameters and its
+	// resource use (see RunVerb).
+	KindRun
 )
 
 // Field is one `Name: value` pair. Kind says which of the value fields
@@ -93,7 +101,7 @@ const (
 // bracket holds something that is not a time is still accepted. Errors are
 // only built for dropped fragments, so a good message allocates nothing.
 func Parse(line []byte, m *Message) error {
-	m.Kind, m.Timestamp, m.Job = KindValues, nil, nil
+	m.Kind, m.Timestamp, m.Job, m.Verb, m.Arg = KindValues, nil, nil, RunNone, nil
 	m.Fields, m.Bad = m.Fields[:0], m.Bad[:0]
 
 	rest := trimLeft(line)
@@ -111,7 +119,7 @@ func Parse(line []byte, m *Message) error {
 			unclosed = true
 		}
 	}
-	if len(rest) > 0 && (rest[0] == 'j' || rest[0] == 'b') {
+	if len(rest) > 0 && (rest[0] == 'j' || rest[0] == 'b' || rest[0] == 'r') {
 		if ok, err := parseControl(rest, m); ok {
 			return err
 		}
@@ -517,6 +525,9 @@ func groupedEnd(rest []byte, vs, j int) int {
 // was one; err is then the verdict on it.
 func parseControl(rest []byte, m *Message) (bool, error) {
 	rest = trimSpace(rest)
+	if rest[0] == 'r' {
+		return parseRun(rest, m)
+	}
 	if string(rest) == "bye" {
 		m.Kind = KindBye
 		return true, nil

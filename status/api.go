@@ -90,6 +90,39 @@ type Job struct {
 	LastMessage *time.Time `json:"last_message"`
 	Messages    uint64     `json:"messages"`
 	Rate        *float64   `json:"messages_per_second"`
+	Run
+}
+
+// Run is what rexporter run (or run: messages) told about a job, and
+// whether it is stalled.
+type Run struct {
+	ExitCode      *int              `json:"exit_code"`
+	Signal        string            `json:"signal,omitempty"`
+	Error         string            `json:"error,omitempty"`
+	Params        map[string]string `json:"params,omitempty"` // label name (param_<key>) -> value
+	CPUSeconds    *float64          `json:"cpu_seconds"`
+	ResidentBytes *float64          `json:"resident_bytes"`
+	Stalled       bool              `json:"stalled"`
+	// StallAfter is how long the job may be silent before it is stalled,
+	// in seconds; absent while it is not up.
+	StallAfter *float64 `json:"stall_after_seconds"`
+}
+
+// runOf converts a job's run fields.
+func runOf(j *exporter.JobStatus) Run {
+	r := Run{ExitCode: j.ExitCode, Signal: j.Signal, Error: j.Error, CPUSeconds: j.CPUSeconds,
+		ResidentBytes: j.ResidentBytes, Stalled: j.Stalled}
+	if len(j.Params) > 0 {
+		r.Params = make(map[string]string, len(j.Params))
+		for _, p := range j.Params {
+			r.Params[p.Name] = p.Value
+		}
+	}
+	if j.StallAfter > 0 {
+		s := j.StallAfter.Seconds()
+		r.StallAfter = &s
+	}
+	return r
 }
 
 // points are sparkline values: JSON numbers, null where not finite.
@@ -204,6 +237,7 @@ func (p *Page) buildJobs(snap *exporter.Snapshot) []Job {
 		job := Job{
 			Name: j.Name, State: j.State, Connections: j.Connections, Start: j.Start.UTC(),
 			End: timePtr(j.End), LastMessage: timePtr(j.LastMessage), Messages: j.Messages,
+			Run: runOf(&j),
 		}
 		if r, ok := p.hist.Rate(jobKey(j.Name), snap.Time, float64(j.Messages)); ok {
 			job.Rate = &r

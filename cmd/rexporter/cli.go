@@ -19,6 +19,7 @@ type CLI struct {
 	LogFormat string           `name:"log.format" default:"logfmt" enum:"logfmt,json" help:"Output format of log messages: ${enum}."`
 
 	Serve       ServeCmd       `cmd:"" default:"withargs" help:"Receive R messages and serve them as metrics (the default command)."`
+	Run         RunCmd         `cmd:"" help:"Run an R job (any command) and report it: its messages on stdout and stderr, CPU and memory, and how it ended (finished, failed, killed, oom_killed)."`
 	Send        SendCmd        `cmd:"" help:"Send messages to a running rexporter: stdin lines, or --message like the blog's client.R."`
 	Parse       ParseCmd       `cmd:"" help:"Dry run: print the series messages would produce, and the rule that mapped each R name."`
 	CheckConfig CheckConfigCmd `cmd:"" name:"check-config" help:"Validate a mapping file and print the effective mapping."`
@@ -49,6 +50,8 @@ type ServeCmd struct {
 
 	// The status page (package status) replaces the landing page at /.
 	DisableStatusPage bool `name:"web.disable-status-page" help:"Serve the exporter-toolkit landing page at / instead of the live status page (and no /api/status)."`
+
+	StallFlags `embed:""`
 }
 
 // Validate implements kong's cross-field checks.
@@ -103,6 +106,7 @@ func (c *ServeCmd) Validate() error {
 	if len(c.TelemetryPath) == 0 || c.TelemetryPath[0] != '/' {
 		errs = append(errs, errors.New("--web.telemetry-path must start with /"))
 	}
+	errs = append(errs, c.StallFlags.validate())
 	return errors.Join(errs...)
 }
 

@@ -176,8 +176,9 @@ func TestDocsSelfMetrics(t *testing.T) {
 		_, _ = c.Write([]byte(msgs))
 		_ = c.Close()
 	}
-	send("job: docs\nx: 1\nbye\n") // a job that ended: every job metric
-	send("x: 2\n")                 // another series of x beyond --max-series 1: the overflow
+	// A job that ended, with what rexporter run says: every job metric.
+	send("job: docs\nx: 1\nrun: param a=1\nrun: cpu 1\nrun: rss 1\nrun: exit 0\nbye\n")
+	send("x: 2\n") // another series of x beyond --max-series 1: the overflow
 	var exposed []string
 	for {
 		_, body := get("/metrics")

@@ -51,6 +51,7 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		MaxSeriesPerJob: c.MaxSeriesPerJob,
 		JobRetention:    c.JobRetention,
 	}
+	c.StallFlags.options(&opts)
 	if c.Echo {
 		opts.Echo = e.stdout
 	}

@@ -23,6 +23,9 @@ beta <- c(0, 0)
 rate <- 0.01
 
 con <- rx_connect(host, port, job = job)
+# The run's parameters: rexporter_job_info{param_iterations=..., ...}, the
+# dashboard's Runs table.
+rx_params(con, iterations = iterations, pause = pause, rate = rate)
 for (i in seq_len(iterations)) {
   residual <- y - (beta[1] + beta[2] * x)
   beta <- beta + rate * c(mean(residual), mean(residual * x))

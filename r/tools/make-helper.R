@@ -9,7 +9,7 @@
 # both are one source and cannot drift apart; scripts/test runs --check.
 args <- commandArgs(trailingOnly = TRUE)
 files <- c("address.R", "connect.R", "send.R", "format.R", "socket.R",
-           "session.R", "handler.R")
+           "session.R", "handler.R", "params.R")
 all <- setdiff(list.files("r/R", pattern = "[.]R$"), "rexporter-package.R")
 if (!setequal(files, all)) {
   stop("r/tools/make-helper.R: list every file of r/R here: ",

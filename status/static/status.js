@@ -212,13 +212,39 @@
     // A clean close without "bye" (the blog's close.socket) and a crash look
     // the same on the wire: neither is known to be bad, so no red.
     vanished: ['neutral', 'ended, no bye'],
+    // Endings that rexporter run reports.
+    failed: ['bad', 'failed'],
+    killed: ['bad', 'killed'],
+    oom_killed: ['bad', 'out of memory'],
   };
+
+  // runDetails says how a job ended, what it uses and its parameters.
+  function runDetails(j, state) {
+    if (j.stalled) {
+      state.append(' ', el('span', { class: 'badge warn', text: 'stalled' }));
+      if (j.stall_after_seconds != null) state.append(el('span', { class: 'why', text: 'silent for over ' + num(j.stall_after_seconds, 1) + ' s' }));
+    }
+    const parts = [];
+    if (j.exit_code != null) parts.push('exit ' + j.exit_code);
+    if (j.signal) parts.push(j.signal);
+    if (parts.length) state.append(el('span', { class: 'why', text: parts.join(', ') }));
+    if (j.error) state.append(el('span', { class: 'why', text: j.error }));
+    const use = [];
+    if (j.cpu_seconds != null) use.push(num(j.cpu_seconds, 1) + ' CPU s');
+    if (j.resident_bytes != null) use.push(bytes(j.resident_bytes) + ' resident');
+    if (use.length) state.append(el('span', { class: 'why', text: use.join(', ') }));
+    if (j.params) {
+      const ps = Object.keys(j.params).sort().map((k) => k.replace(/^param_/, '') + '=' + j.params[k]);
+      state.append(el('span', { class: 'why', text: ps.join(', ') }));
+    }
+  }
 
   function renderJobs(d, now) {
     const rows = d.jobs.map((j) => {
       const [cls, text] = JOB_STATE[j.state] || ['info', j.state];
       const state = el('td', null, el('span', { class: 'badge ' + cls, text: text }));
       if (j.end) state.append(el('span', { class: 'why', text: 'ended ' + ago(j.end, now) }));
+      runDetails(j, state);
       return el('tr', null,
         el('th', { scope: 'row', class: 'rname', text: j.name }),
         state,

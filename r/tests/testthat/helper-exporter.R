@@ -108,3 +108,12 @@ finish <- function(p, timeout = 60) {
   if (p$is_alive()) p$kill()
   list(status = p$get_exit_status(), out = p$read_all_output(), err = p$read_all_error())
 }
+
+# withr_local_env_run evaluates expr with REXPORTER_RUN set, as under
+# `rexporter run` (without depending on withr).
+withr_local_env_run <- function(expr) {
+  old <- Sys.getenv("REXPORTER_RUN", unset = NA)
+  Sys.setenv(REXPORTER_RUN = "1")
+  on.exit(if (is.na(old)) Sys.unsetenv("REXPORTER_RUN") else Sys.setenv(REXPORTER_RUN = old))
+  expr
+}
