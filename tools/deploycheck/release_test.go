@@ -34,6 +34,7 @@ var releasePlatforms = []string{"darwin/arm64", "linux/amd64", "linux/arm64", "w
 // contents and binary format, the SBOMs, and that the linux/amd64 binary's
 // --version reports the commit it was built from.
 func TestRelease(t *testing.T) {
+	t.Parallel() // runs beside TestRemoteWriteRecipe, which mostly waits
 	minisign := requireTool(t, "minisign", "minisign")
 	root := repoRoot(t)
 	keys, out := t.TempDir(), t.TempDir()
