@@ -101,7 +101,12 @@ func startVictoriaMetrics(t *testing.T, binary string) *promServer {
 	addr := freePort(t)
 	args := []string{binary, "-storageDataPath=" + filepath.Join(dir, "data"), "-httpListenAddr=" + addr, "-loggerLevel=WARN"}
 	for _, a := range svc.Command {
-		if !strings.HasPrefix(a, "-storageDataPath=") && !strings.HasPrefix(a, "-httpListenAddr=") {
+		switch {
+		case strings.HasPrefix(a, "-storageDataPath="), strings.HasPrefix(a, "-httpListenAddr="):
+		case strings.HasPrefix(a, "-dedup.minScrapeInterval="):
+			// Equal to the scrape interval, which the tests shorten.
+			args = append(args, "-dedup.minScrapeInterval="+testScrapeInterval.String())
+		default:
 			args = append(args, a)
 		}
 	}

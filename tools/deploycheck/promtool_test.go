@@ -25,8 +25,9 @@ func TestPromtool(t *testing.T) {
 		"check rules":  {"check", "rules", filepath.Join(root, rulesPath)},
 		"test rules":   {"test", "rules", filepath.Join(root, rulesTestPath)},
 		// The remote-write recipe (agent_test.go runs it).
-		"check agent config":   {"check", "config", "--agent", filepath.Join(root, agentConfigPath)},
-		"check central config": {"check", "config", centralConfigCopy(t)},
+		"check agent config":      {"check", "config", "--agent", filepath.Join(root, agentConfigPath)},
+		"check central config":    {"check", "config", centralConfigCopy(t)},
+		"check pair agent config": {"check", "config", "--agent", filepath.Join(root, pairConfigPath)},
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {
