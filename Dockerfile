@@ -10,6 +10,12 @@
 #     --build-arg BRANCH="$(git rev-parse --abbrev-ref HEAD)" .
 #   docker run -p 6000:6000 -p 9100:9100 rexporter
 #
+# Multi-arch: the build stage cross-compiles for TARGETOS/TARGETARCH with
+# scripts/build and the same settings as scripts/release (CGO_ENABLED=0,
+# -s -w), so one command builds every Linux platform of a release:
+#
+#   docker buildx build --platform linux/amd64,linux/arm64 -t rexporter .
+#
 # Linted offline by tools/deploycheck (BuildKit's Dockerfile linter).
 
 # GO_VERSION is the build stage's Go; equal to go.mod's go line (a test checks).

@@ -48,6 +48,8 @@ func TestComposeProfiles(t *testing.T) {
 	}{
 		"default":      {want: []string{"grafana", "prometheus", "rexporter"}},
 		"demo profile": {profiles: []string{"demo"}, want: []string{"grafana", "prometheus", "r-demo", "rexporter"}},
+		"agent profile": {profiles: []string{"agent"}, want: []string{"grafana", "prometheus", "prometheus-agent",
+			"prometheus-central", "rexporter", "victoriametrics"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -133,7 +135,7 @@ func readmeServices(t *testing.T) map[string]readmeService {
 // TestComposeMatchesREADME checks services, images, published ports, start
 // order and profiles against the table users read.
 func TestComposeMatchesREADME(t *testing.T) {
-	p := loadCompose(t, "demo")
+	p := loadCompose(t, "demo", "agent")
 	doc := readmeServices(t)
 	for _, name := range p.ServiceNames() {
 		if _, ok := doc[name]; !ok {
@@ -189,7 +191,7 @@ var pinnedTag = regexp.MustCompile(`^[a-z0-9./-]+:[A-Za-z0-9._-]+$`)
 // TestComposeServices checks what makes the stack reproducible and
 // self-starting: pinned images, healthchecks, named volumes, restarts.
 func TestComposeServices(t *testing.T) {
-	p := loadCompose(t, "demo")
+	p := loadCompose(t, "demo", "agent")
 	for _, s := range p.Services {
 		if !pinnedTag.MatchString(s.Image) || strings.HasSuffix(s.Image, ":latest") {
 			t.Errorf("%s: image %q is not pinned to a version tag", s.Name, s.Image)
@@ -234,7 +236,8 @@ func TestComposeServices(t *testing.T) {
 			t.Errorf("volume %s is declared but unused", name)
 		}
 	}
-	for svc, target := range map[string]string{"prometheus": "/prometheus", "grafana": "/var/lib/grafana"} {
+	for svc, target := range map[string]string{"prometheus": "/prometheus", "grafana": "/var/lib/grafana",
+		"prometheus-agent": "/prometheus", "prometheus-central": "/prometheus", "victoriametrics": "/storage"} {
 		if m := mountAt(t, p, svc, target); m == nil || m.Type != types.VolumeTypeVolume {
 			t.Errorf("%s: want a named volume at %s so data survives `docker compose down`", svc, target)
 		}
@@ -245,7 +248,7 @@ func TestComposeServices(t *testing.T) {
 // exists in the checkout, is read-only, and has the kind (file or
 // directory) the container expects.
 func TestComposeBindMounts(t *testing.T) {
-	p := loadCompose(t, "demo")
+	p := loadCompose(t, "demo", "agent")
 	root := repoRoot(t)
 	n := 0
 	for _, s := range p.Services {

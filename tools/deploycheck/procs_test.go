@@ -137,6 +137,7 @@ func tail(s string, n int) string {
 // exporter is a running rexporter on ephemeral loopback ports.
 type exporter struct {
 	ingest, web string
+	proc        *proc
 }
 
 // startRexporter runs the real binary and waits until it logs both
@@ -162,6 +163,7 @@ func startRexporter(t *testing.T) exporter {
 			}
 		}
 		if e.ingest != "" && e.web != "" {
+			e.proc = p
 			return e
 		}
 		if p.exited() {

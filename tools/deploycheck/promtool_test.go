@@ -24,6 +24,10 @@ func TestPromtool(t *testing.T) {
 		"check config": {"check", "config", filepath.Join(root, promConfigPath)},
 		"check rules":  {"check", "rules", filepath.Join(root, rulesPath)},
 		"test rules":   {"test", "rules", filepath.Join(root, rulesTestPath)},
+		// The remote-write recipe (agent_test.go runs it).
+		"check agent config":      {"check", "config", "--agent", filepath.Join(root, agentConfigPath)},
+		"check central config":    {"check", "config", centralConfigCopy(t)},
+		"check pair agent config": {"check", "config", "--agent", filepath.Join(root, pairConfigPath)},
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -93,4 +97,21 @@ func TestEveryAlertIsUnitTested(t *testing.T) {
 			t.Errorf("alert %s has no unit test where it stays quiet", a)
 		}
 	}
+}
+
+// centralConfigCopy writes deploy/agent/prometheus-central.yml with its
+// rule_files pointing at the repository's rules, where compose mounts them
+// next to it, so promtool checks the rules it will load.
+func centralConfigCopy(t *testing.T) string {
+	t.Helper()
+	var cfg map[string]any
+	readYAML(t, centralConfigPath, &cfg)
+	rules, _ := cfg["rule_files"].([]any)
+	if len(rules) == 0 {
+		t.Fatalf("%s loads no rules", centralConfigPath)
+	}
+	for i, r := range rules {
+		rules[i] = filepath.Join(repoRoot(t), "deploy", "prometheus", r.(string))
+	}
+	return writeConfig(t, t.TempDir(), "central.yml", cfg)
 }
