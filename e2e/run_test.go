@@ -444,3 +444,43 @@ func memoryCgroup(t *testing.T, limit int) string {
 	t.Skipf("cannot create a memory cgroup with a limit here (no writable cgroup v2 memory controller or v1 memory hierarchy; systemd-run --scope needs a systemd user bus): %s", strings.Join(why, "; "))
 	return ""
 }
+
+// TestRunRecognises runs an R job that prints only what base R prints: a
+// txtProgressBar (style 3, redrawn with "\r") and an optim trace. Under
+// rexporter run both become metrics of the job with no change to the code:
+// the bar's progress reaches 100 %, the trace's last value is on /metrics.
+func TestRunRecognises(t *testing.T) {
+	requireR(t)
+	e := startExporter(t)
+	script := rScript(t, "job.R", `
+pb <- txtProgressBar(min = 0, max = 50, style = 3)
+for (i in 1:50) setTxtProgressBar(pb, i)
+close(pb)
+fr <- function(x) 100 * (x[2] - x[1]^2)^2 + (1 - x[1])^2
+invisible(optim(c(-1.2, 1), fr, method = "BFGS", control = list(trace = 1, REPORT = 1)))
+`)
+	p := startRun(t, []string{"--to", e.ingest, "--job", "recognised"}, script)
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	mfs := e.waitFor(t, "the recognised metrics", stateIs("recognised", "finished"))
+	job := []string{"r_job", "recognised"}
+	if v, ok := value(mfs, "txt_progress_ratio", job...); !ok || v != 1 {
+		t.Errorf("txt_progress_ratio = %v (present %v), want 1", v, ok)
+	}
+	if v, ok := value(mfs, "optim_value", job...); !ok || v > 1e-3 {
+		t.Errorf("optim_value = %v (present %v), want the final value near 0", v, ok)
+	}
+	// Without recognisers the same output gives nothing.
+	e2 := startExporter(t)
+	p2 := startRun(t, []string{"--to", e2.ingest, "--job", "plain", "--no-recognise"}, script)
+	if code := p2.wait(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	mfs = e2.waitFor(t, "the job to end", stateIs("plain", "finished"))
+	for _, name := range []string{"txt_progress_ratio", "optim_value"} {
+		if _, ok := mfs[name]; ok {
+			t.Errorf("%s exists with --no-recognise", name)
+		}
+	}
+}

@@ -10,9 +10,10 @@ import (
 // (without its newline, a trailing CR kept) to onLine. A line longer than
 // max is handed over as nil, once, and skipped up to its end.
 type lineWriter struct {
-	out    io.Writer
-	onLine func(line []byte)
-	max    int
+	out     io.Writer
+	onLine  func(line []byte)
+	onChunk func(chunk []byte) // nil, or sees every chunk first
+	max     int
 
 	mu       sync.Mutex
 	buf      []byte
@@ -26,6 +27,9 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	_, _ = w.out.Write(p)
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.onChunk != nil {
+		w.onChunk(p)
+	}
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
 		chunk := p

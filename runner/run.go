@@ -23,6 +23,10 @@ type Config struct {
 	Stdout, Stderr io.Writer // where the job's output passes through
 	MaxLine        int       // longer lines reach OnLine as nil
 	OnLine         func(stream int, line []byte)
+	// OnChunk, if set, sees every chunk of output as it was written, before
+	// OnLine sees its lines (for progress bars redrawn with '\r'). Calls
+	// for the two streams may come concurrently.
+	OnChunk        func(stream int, chunk []byte)
 	SampleInterval time.Duration
 	OnSample       func(Usage)
 	Signals        <-chan os.Signal // forwarded to the job's process group
@@ -80,6 +84,10 @@ func Run(cfg Config) (Result, error) {
 	}
 	out := &lineWriter{out: cfg.Stdout, max: cfg.MaxLine, onLine: func(l []byte) { cfg.OnLine(Stdout, l) }}
 	errw := &lineWriter{out: cfg.Stderr, max: cfg.MaxLine, onLine: func(l []byte) { cfg.OnLine(Stderr, l) }}
+	if cfg.OnChunk != nil {
+		out.onChunk = func(p []byte) { cfg.OnChunk(Stdout, p) }
+		errw.onChunk = func(p []byte) { cfg.OnChunk(Stderr, p) }
+	}
 	cmd := exec.Command(cfg.Args[0], cfg.Args[1:]...)
 	cmd.Env = cfg.Env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = cfg.Stdin, out, errw

@@ -31,6 +31,7 @@ type RunCmd struct {
 	Buffer         int           `default:"10000" help:"Most lines held while the exporter is unreachable; beyond it the oldest are dropped and counted."`
 	MaxLineBytes   int           `default:"65536" help:"Longest output line read as a message; longer ones pass through but are ignored."`
 	FlushTimeout   time.Duration `default:"2s" help:"When the job has ended, how long to try to deliver what is left before exiting."`
+	Recognise      bool          `default:"true" negatable:"" help:"Also turn what common R code prints into metrics: progress bars (txtProgressBar, progress, cli, pbapply), nnet/optim/nlminb/glm/lme4 traces, gbm and randomForest tables, caret folds, Stan chains (--no-recognise: off)."`
 	StallFlags     `embed:""`
 
 	Command []string `arg:"" passthrough:"" placeholder:"COMMAND" help:"The command to run, after --: rexporter run -- Rscript job.R args."`
@@ -150,8 +151,15 @@ func (c *RunCmd) Run(e *env, logger *slog.Logger) error {
 		}
 		o.push(string(line))
 	}
+	var onChunk func(int, []byte)
+	var rec *recogniser
+	if c.Recognise {
+		rec = newRecogniser(o)
+		onChunk = rec.chunk
+	}
 	res, err := runner.Run(runner.Config{
-		Args: c.Command,
+		OnChunk: onChunk,
+		Args:    c.Command,
 		// rx_params() prints its messages for us to read rather than
 		// connecting (r/R/params.R).
 		Env:            append(os.Environ(), "REXPORTER_RUN=1"),
@@ -180,6 +188,9 @@ func (c *RunCmd) Run(e *env, logger *slog.Logger) error {
 		}
 		fmt.Fprintf(e.stderr, "rexporter run: %s: %v\n", c.Command[0], err)
 		return exitCodeError{code}
+	}
+	if rec != nil {
+		rec.flush()
 	}
 	o.push("run: cpu " + formatNum(res.Usage.CPUSeconds))
 	pushCounts(o, ignored.Load())
