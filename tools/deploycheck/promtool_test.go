@@ -85,7 +85,7 @@ func TestEveryAlertIsUnitTested(t *testing.T) {
 		}
 	}
 	sort.Strings(alerts)
-	want := []string{"RExporterDown", "RExporterParseErrors", "RExporterSeriesCapNearlyReached", "RJobStalled", "RJobVanished"}
+	want := []string{"RExporterDown", "RExporterParseErrors", "RExporterSeriesCapNearlyReached", "RJobFailed", "RJobStalled", "RJobVanished"}
 	if len(alerts) != len(want) {
 		t.Errorf("alerts %v, want %v (job stalled, job vanished, parse errors, exporter down, series cap)", alerts, want)
 	}

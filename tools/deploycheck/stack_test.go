@@ -382,7 +382,7 @@ func TestDashboardAgainstRealPrometheus(t *testing.T) {
 					}
 				}
 			}
-			if alerts == 5 && ok == alerts {
+			if alerts == 6 && ok == alerts {
 				return
 			}
 			if time.Now().After(deadline) {
