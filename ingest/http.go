@@ -73,8 +73,12 @@ func (s *Server) PushHandler(maxBody int64) http.Handler {
 		v := validator{next: counter{sess: sess}}
 		sess.Begin(s.now())
 		framer := NewFramer(s.cfg.MaxMessageBytes)
+		received := len(body)
 		if job != "" {
-			framer.Feed([]byte("job: "+job+"\n"), &v)
+			// Counted like bytes and a message that arrived, as pipe's.
+			line := []byte("job: " + job + "\n")
+			framer.Feed(line, &v)
+			received += len(line)
 		}
 		jobMsgs, jobInvalid := v.messages, v.invalid
 		// Line by line, so that an error names its line: a message never
@@ -91,7 +95,7 @@ func (s *Server) PushHandler(maxBody int64) http.Handler {
 		}
 		framer.Flush(&v)
 		sess.End()
-		s.account(tm, len(body), &v.next)
+		s.account(tm, received, &v.next)
 		s.closeSession(sess, nil)
 
 		h := w.Header()
