@@ -491,6 +491,21 @@ func TestUDPFlood(t *testing.T) {
 	if got, _ := value(mfs, "good_client_messages_total"); got != float64(goodN) {
 		t.Errorf("good client: %v messages applied, %d sent", got, goodN)
 	}
+	// The status page shows each transport.
+	_, body := p.get(t, "/api/status")
+	var st struct {
+		Exporter struct {
+			Transports map[string]struct {
+				Connections float64 `json:"connections"`
+			} `json:"transports"`
+		} `json:"exporter"`
+	}
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		t.Fatal(err)
+	}
+	if tr := st.Exporter.Transports; tr["udp"].Connections < served || tr["tcp"].Connections != 1 {
+		t.Errorf("/api/status transports %+v, want udp >= %v and tcp 1", tr, served)
+	}
 	if _, peak := p.memory(t); peak > 100*mib {
 		t.Errorf("peak RSS %d MiB, want under 100", peak/mib)
 	}
