@@ -18,6 +18,11 @@ import (
 // none is given.
 const DefaultMaxBodyBytes = 1 << 20
 
+// maxPushesInFlight bounds the pushed bodies read at once, so that memory
+// stays below maxPushesInFlight × maxBody however many clients push; more
+// requests wait for their turn (or until they are cancelled).
+const maxPushesInFlight = 16
+
 // PushHandler returns the handler of POST /api/v1/messages: its body is
 // read like one connection's byte stream (the same grammar and framings)
 // and handed to the sink as one session made from the client's address. A
@@ -37,11 +42,13 @@ const DefaultMaxBodyBytes = 1 << 20
 //   - 503 while the server shuts down.
 //
 // The body is read whole (at most maxBody bytes) before anything is
-// applied. Authentication and TLS are the web server's.
+// applied; at most 16 bodies are read at once, further requests wait.
+// Authentication and TLS are the web server's.
 func (s *Server) PushHandler(maxBody int64) http.Handler {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBodyBytes
 	}
+	slots := make(chan struct{}, maxPushesInFlight)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		remote, _ := netip.ParseAddrPort(r.RemoteAddr)
 		remote = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
@@ -53,6 +60,12 @@ func (s *Server) PushHandler(maxBody int64) http.Handler {
 		job := r.URL.Query().Get("job")
 		if err := checkJob(r.URL.Query(), job); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		case <-r.Context().Done():
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))

@@ -21,14 +21,16 @@ import (
 type listSink struct {
 	mu       sync.Mutex
 	msgs     []string
+	remotes  []netip.AddrPort
 	sessions int
 	closed   int
 }
 
-func (s *listSink) NewSession(netip.AddrPort) Session {
+func (s *listSink) NewSession(remote netip.AddrPort) Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sessions++
+	s.remotes = append(s.remotes, remote)
 	return &listSession{s}
 }
 
@@ -293,5 +295,32 @@ func TestPushHandlerAnswers(t *testing.T) {
 				t.Errorf("messages %q, want %q", msgs, tc.msgs)
 			}
 		})
+	}
+}
+
+// TestUDPDualStackUnmaps: an IPv4 sender to a dual-stack UDP socket is
+// handed to the sink as its IPv4 address, as TCP clients are, so its
+// identity is its host's.
+func TestUDPDualStackUnmaps(t *testing.T) {
+	pc, err := net.ListenPacket("udp", ":0")
+	if err != nil {
+		t.Skip("no dual-stack UDP:", err)
+	}
+	sink := &listSink{}
+	srv := NewServer(DefaultConfig(), sink, nil, nil, time.Now)
+	defer srv.Shutdown(context.Background())
+	go srv.ServeUDP(pc)
+	_, port, _ := net.SplitHostPort(pc.LocalAddr().String())
+	c, err := net.Dial("udp4", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("x: 1"))
+	waitFor(t, "the datagram", func() bool { m, _, _ := sink.snapshot(); return len(m) == 1 })
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if got := sink.remotes[0].Addr(); got != netip.MustParseAddr("127.0.0.1") {
+		t.Errorf("remote %v, want 127.0.0.1", got)
 	}
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"time"
 )
@@ -66,7 +67,7 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 	framer := NewFramer(s.cfg.MaxMessageBytes)
 	var drops uint32 // the kernel's overflow count seen last
 	for {
-		n, oobn, truncated, from, err := readDatagram(pc, buf, oob)
+		n, oobn, truncated, remote, err := readDatagram(pc, buf, oob)
 		if ovfl {
 			if total, ok := overflowCount(oob[:oobn]); ok && total != drops {
 				s.m.udpDropped.WithLabelValues("receive_buffer").Add(float64(total - drops))
@@ -83,7 +84,6 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 			}
 			return err
 		}
-		remote := addrPort(from)
 		switch {
 		case truncated:
 			s.m.udpDropped.WithLabelValues("truncated").Inc()
@@ -111,16 +111,17 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 }
 
 // readDatagram reads one datagram, with its control messages when pc is a
-// UDP socket.
-func readDatagram(pc net.PacketConn, buf, oob []byte) (n, oobn int, truncated bool, from net.Addr, err error) {
+// UDP socket, and its source address (IPv4-mapped IPv6 addresses unmapped,
+// as a dual-stack socket reports IPv4 senders).
+func readDatagram(pc net.PacketConn, buf, oob []byte) (n, oobn int, truncated bool, from netip.AddrPort, err error) {
 	uc, ok := pc.(*net.UDPConn)
 	if !ok {
-		n, from, err = pc.ReadFrom(buf)
-		return n, 0, false, from, err
+		n, a, err := pc.ReadFrom(buf)
+		return n, 0, false, addrPort(a), err
 	}
-	n, oobn, flags, addr, err := uc.ReadMsgUDPAddrPort(buf, oob)
+	n, oobn, flags, ap, err := uc.ReadMsgUDPAddrPort(buf, oob)
 	if err != nil {
-		return 0, 0, false, nil, err
+		return 0, 0, false, netip.AddrPort{}, err
 	}
-	return n, oobn, flags&msgTrunc != 0, net.UDPAddrFromAddrPort(addr), nil
+	return n, oobn, flags&msgTrunc != 0, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
 }
