@@ -19,6 +19,7 @@ type conn struct {
 	remote netip.AddrPort
 	framer *Framer
 	sess   Session
+	tm     *transportMetrics
 
 	// Counts since the last flush to the prometheus counters, so the
 	// per-message path only increments plain ints.
@@ -37,11 +38,12 @@ type conn struct {
 	drainEnd time.Time // set by Shutdown; deadlines never go beyond it
 }
 
-func newConn(s *Server, nc net.Conn, remote netip.AddrPort) *conn {
+func newConn(s *Server, nc net.Conn, remote netip.AddrPort, t Transport) *conn {
 	return &conn{
 		srv:    s,
 		nc:     nc,
 		remote: remote,
+		tm:     s.m.transport(t),
 		framer: NewFramer(s.cfg.MaxMessageBytes),
 	}
 }
@@ -74,11 +76,11 @@ func (c *conn) flush() {
 func (c *conn) account(n int) {
 	m := c.srv.m
 	if n > 0 {
-		m.receivedBytes.Add(float64(n))
+		c.tm.bytes.Add(float64(n))
 		c.totalBytes += int64(n)
 	}
 	if c.msgs > 0 {
-		m.framedMessages.Add(float64(c.msgs))
+		c.tm.framed.Add(float64(c.msgs))
 		c.totalMsgs += int64(c.msgs)
 		c.msgs = 0
 	}

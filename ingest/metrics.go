@@ -9,15 +9,17 @@ import (
 // counters once per read, not once per message.
 type metrics struct {
 	connections         prometheus.Gauge
-	connectionsTotal    prometheus.Counter
+	connectionsTotal    *prometheus.CounterVec
 	rejectedMaxConns    prometheus.Counter
 	rejectedNotAllowed  prometheus.Counter
-	receivedBytes       prometheus.Counter
+	receivedBytes       *prometheus.CounterVec
 	oversizedMessages   prometheus.Counter
-	framedMessages      prometheus.Counter
+	framedMessages      *prometheus.CounterVec
 	connectionsRejected *prometheus.CounterVec
 	waiting             prometheus.Gauge
 	rejectedBytes       *prometheus.CounterVec
+	udpDropped          *prometheus.CounterVec
+	transports          transportSet
 }
 
 // rejected counts a rejected connection with n bytes waiting in its socket.
@@ -41,11 +43,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name:      "connections",
 			Help:      "Open client connections.",
 		}),
-		connectionsTotal: f.NewCounter(prometheus.CounterOpts{
+		connectionsTotal: f.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "rexporter",
 			Name:      "connections_total",
-			Help:      "Client connections accepted and served (rejected ones are not counted here).",
-		}),
+			Help:      "Client connections accepted and served (rejected ones are not counted here), by transport (a UDP datagram and an HTTP request are one each).",
+		}, []string{"transport"}),
 		connectionsRejected: f.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "rexporter",
 			Name:      "connections_rejected_total",
@@ -61,21 +63,26 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name:      "rejected_bytes_total",
 			Help:      "Bytes that were waiting in the sockets of rejected client connections, by reason (where the platform tells).",
 		}, []string{"reason"}),
-		receivedBytes: f.NewCounter(prometheus.CounterOpts{
+		receivedBytes: f.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "rexporter",
 			Name:      "received_bytes_total",
-			Help:      "Bytes received from clients.",
-		}),
+			Help:      "Bytes received from clients, by transport.",
+		}, []string{"transport"}),
 		oversizedMessages: f.NewCounter(prometheus.CounterOpts{
 			Namespace: "rexporter",
 			Name:      "oversized_messages_total",
 			Help:      "Messages discarded because they were longer than the message size limit.",
 		}),
-		framedMessages: f.NewCounter(prometheus.CounterOpts{
+		framedMessages: f.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "rexporter",
 			Name:      "framed_messages_total",
-			Help:      "Complete messages cut from the byte streams and handed on for parsing.",
-		}),
+			Help:      "Complete messages cut from the byte streams and handed on for parsing, by transport.",
+		}, []string{"transport"}),
+		udpDropped: f.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "rexporter",
+			Name:      "udp_datagrams_dropped_total",
+			Help:      "UDP datagrams dropped unread, by reason: not_allowed (outside the allowlist), receive_buffer (the socket's receive buffer was full; Linux), truncated (longer than the read buffer).",
+		}, []string{"reason"}),
 	}
 	// Pre-initialised so that the series exists (at 0) before the first
 	// rejection and rate()/increase() see that first one.

@@ -265,6 +265,8 @@ func (s *Server) Serve(l net.Listener) error {
 		return nil
 	}
 	defer s.removeListener(&l)
+	tr := listenerTransport(l)
+	s.m.transport(tr) // its series exist from the start
 
 	var delay time.Duration
 	for {
@@ -296,7 +298,7 @@ func (s *Server) Serve(l net.Listener) error {
 			continue
 		}
 		delay = 0
-		s.handle(nc)
+		s.handle(nc, tr)
 	}
 }
 
@@ -338,7 +340,7 @@ func (s *Server) isStopping() bool {
 }
 
 // handle starts serving an accepted connection, or rejects it.
-func (s *Server) handle(nc net.Conn) {
+func (s *Server) handle(nc net.Conn, tr Transport) {
 	remote := addrPort(nc.RemoteAddr())
 	if s.isStopping() {
 		nc.Close()
@@ -346,7 +348,7 @@ func (s *Server) handle(nc net.Conn) {
 	}
 	// cfg.Allow never changes, so it is checked without the lock, and a
 	// refused client never takes a connection slot.
-	if !Allowed(s.cfg.Allow, remote.Addr()) {
+	if tr.checksAllow() && !Allowed(s.cfg.Allow, remote.Addr()) {
 		s.mu.Lock()
 		logged := s.notAllowedLog.note(s.now())
 		s.mu.Unlock()
@@ -364,13 +366,13 @@ func (s *Server) handle(nc net.Conn) {
 		return
 	}
 	if len(s.conns) < s.cfg.MaxConnections && len(s.waiting) == 0 {
-		c := s.startLocked(nc, remote)
+		c := s.startLocked(nc, remote, tr)
 		s.mu.Unlock()
 		c.start()
 		return
 	}
 	if s.cfg.ConnWait > 0 && len(s.waiting) < s.cfg.MaxConnections {
-		w := &waiter{nc: nc, remote: remote}
+		w := &waiter{nc: nc, remote: remote, tr: tr}
 		s.waiting = append(s.waiting, w)
 		s.m.waiting.Inc()
 		w.timer = time.AfterFunc(s.cfg.ConnWait, func() { s.expire(w) })
@@ -399,7 +401,7 @@ func (s *Server) connDone(c *conn) {
 	var next *conn
 	if len(s.waiting) > 0 && !s.stopping {
 		w := s.popWaiterLocked(0)
-		next = s.startLocked(w.nc, w.remote)
+		next = s.startLocked(w.nc, w.remote, w.tr)
 	}
 	s.mu.Unlock()
 	s.m.connections.Dec()
@@ -436,7 +438,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var late []*conn
 	for len(s.waiting) > 0 {
 		w := s.popWaiterLocked(0)
-		c := s.startLocked(w.nc, w.remote)
+		c := s.startLocked(w.nc, w.remote, w.tr)
 		conns = append(conns, c)
 		late = append(late, c)
 	}

@@ -687,21 +687,21 @@ rexporter_connections 0
 # TYPE rexporter_connections_rejected_total counter
 rexporter_connections_rejected_total{reason="max_connections"} 0
 rexporter_connections_rejected_total{reason="not_allowed"} 0
-# HELP rexporter_connections_total Client connections accepted and served (rejected ones are not counted here).
+# HELP rexporter_connections_total Client connections accepted and served (rejected ones are not counted here), by transport (a UDP datagram and an HTTP request are one each).
 # TYPE rexporter_connections_total counter
-rexporter_connections_total 1
+rexporter_connections_total{transport="tcp"} 1
 # HELP rexporter_connections_waiting Client connections accepted beyond the connection limit that wait for a free slot.
 # TYPE rexporter_connections_waiting gauge
 rexporter_connections_waiting 0
-# HELP rexporter_framed_messages_total Complete messages cut from the byte streams and handed on for parsing.
+# HELP rexporter_framed_messages_total Complete messages cut from the byte streams and handed on for parsing, by transport.
 # TYPE rexporter_framed_messages_total counter
-rexporter_framed_messages_total 3
+rexporter_framed_messages_total{transport="tcp"} 3
 # HELP rexporter_oversized_messages_total Messages discarded because they were longer than the message size limit.
 # TYPE rexporter_oversized_messages_total counter
 rexporter_oversized_messages_total 1
-# HELP rexporter_received_bytes_total Bytes received from clients.
+# HELP rexporter_received_bytes_total Bytes received from clients, by transport.
 # TYPE rexporter_received_bytes_total counter
-rexporter_received_bytes_total %d
+rexporter_received_bytes_total{transport="tcp"} %d
 # HELP rexporter_rejected_bytes_total Bytes that were waiting in the sockets of rejected client connections, by reason (where the platform tells).
 # TYPE rexporter_rejected_bytes_total counter
 rexporter_rejected_bytes_total{reason="max_connections"} 0

@@ -14,6 +14,7 @@ import (
 type waiter struct {
 	nc     net.Conn
 	remote netip.AddrPort
+	tr     Transport
 	timer  *time.Timer
 }
 
@@ -69,8 +70,8 @@ func (s *Server) waitQueueRoom() bool {
 
 // startLocked registers a connection to serve; the caller holds s.mu and
 // calls c.start after releasing it.
-func (s *Server) startLocked(nc net.Conn, remote netip.AddrPort) *conn {
-	c := newConn(s, nc, remote)
+func (s *Server) startLocked(nc net.Conn, remote netip.AddrPort, t Transport) *conn {
+	c := newConn(s, nc, remote, t)
 	// The session is made here, in the order connections were accepted
 	// (waiting ones get their slots first come, first served), not when the
 	// connection's goroutine first runs: the sink may order what
@@ -84,7 +85,7 @@ func (s *Server) startLocked(nc net.Conn, remote netip.AddrPort) *conn {
 // start starts serving a connection registered by startLocked.
 func (c *conn) start() {
 	c.srv.m.connections.Inc()
-	c.srv.m.connectionsTotal.Inc()
+	c.tm.connections.Inc()
 	go c.serve()
 }
 

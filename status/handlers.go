@@ -52,13 +52,14 @@ func (p *Page) serveAPI(w http.ResponseWriter, r *http.Request) {
 	resp.Messages, resp.MessagesRecorded = p.ring.Messages()
 	resp.Refused = buildRefused(snap.Refused)
 	resp.Exporter = Health{
-		Version:   p.opts.Version,
-		Started:   p.started.UTC(),
-		Ready:     p.opts.Ready(),
-		Series:    len(snap.Series),
-		MaxSeries: snap.MaxSeries,
-		Jobs:      len(snap.Jobs),
-		Metrics:   map[string]HealthMetric{},
+		Version:    p.opts.Version,
+		Started:    p.started.UTC(),
+		Ready:      p.opts.Ready(),
+		Series:     len(snap.Series),
+		MaxSeries:  snap.MaxSeries,
+		Jobs:       len(snap.Jobs),
+		Metrics:    map[string]HealthMetric{},
+		Transports: gatherTransports(p.opts.Gatherer),
 	}
 	for _, h := range healthMetrics {
 		v, ok := health[h.name]

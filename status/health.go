@@ -33,6 +33,9 @@ type Health struct {
 	// Metrics holds some of the exporter's own metrics by name (see
 	// healthMetrics): those the self registry has.
 	Metrics map[string]HealthMetric `json:"metrics"`
+	// Transports holds each transport's connections, bytes and framed
+	// messages, by transport label (tcp, unix, udp, http, stdin).
+	Transports map[string]TransportStats `json:"transports"`
 }
 
 // HealthMetric is one of the exporter's own metrics.

@@ -20,6 +20,7 @@ type CLI struct {
 
 	Serve       ServeCmd       `cmd:"" default:"withargs" help:"Receive R messages and serve them as metrics (the default command)."`
 	Run         RunCmd         `cmd:"" help:"Run an R job (any command) and report it: its messages on stdout and stderr, CPU and memory, and how it ended (finished, failed, killed, oom_killed)."`
+	Pipe        PipeCmd        `cmd:"" help:"Read a job's messages from standard input (Rscript job.R | rexporter pipe --job fit), pass it on to standard output, and serve the metrics (or forward them with --to)."`
 	Send        SendCmd        `cmd:"" help:"Send messages to a running rexporter: stdin lines, or --message like the blog's client.R."`
 	Parse       ParseCmd       `cmd:"" help:"Dry run: print the series messages would produce, and the rule that mapped each R name."`
 	CheckConfig CheckConfigCmd `cmd:"" name:"check-config" help:"Validate a mapping file and print the effective mapping."`
@@ -28,8 +29,11 @@ type CLI struct {
 
 // ServeCmd is the exporter itself.
 type ServeCmd struct {
-	Listen          []string      `default:"6000" placeholder:"[HOST:]PORT" help:"Address to receive R messages on: 6000, :6000 or 127.0.0.1:6000 (repeatable; default: ${default}). A bare port listens on every interface, IPv4 included (R clients are IPv4 only)."`
-	ListenAllow     []string      `name:"listen.allow" placeholder:"CIDR" help:"Only accept R clients from this network (10.0.0.0/8, 127.0.0.1, ::1; repeatable or comma-separated). Default: every client; the ingest port has no authentication."`
+	Listen          []string      `default:"6000" placeholder:"ADDRESS" help:"Address to receive R messages on: TCP 6000, :6000, 127.0.0.1:6000 or tcp://HOST:PORT; a Unix stream socket unix:///run/rexporter.sock; UDP udp://:6001 (repeatable or comma-separated; default: ${default}). A bare port listens on every interface, IPv4 included (R clients are IPv4 only)."`
+	ListenAllow     []string      `name:"listen.allow" placeholder:"CIDR" help:"Only accept R clients from this network (10.0.0.0/8, 127.0.0.1, ::1; repeatable or comma-separated), on TCP, UDP and POST /api/v1/messages (not on Unix sockets: their mode decides). Default: every client; the ingest port has no authentication."`
+	ListenUnixMode  string        `name:"listen.unix-mode" default:"0660" placeholder:"OCTAL" help:"File mode of the --listen unix:// sockets (default: ${default})."`
+	ListenUDPBuffer int           `name:"listen.udp-buffer-bytes" placeholder:"BYTES" help:"Receive buffer (SO_RCVBUF) of the --listen udp:// sockets; datagrams beyond it are dropped by the kernel and counted. Default: the system's; Linux caps it at net.core.rmem_max."`
+	MaxBodyBytes    int64         `name:"web.max-body-bytes" default:"1048576" help:"Largest body of POST /api/v1/messages; a larger one is refused with 413."`
 	Metrics         []string      `aliases:"web.listen-address" default:":9100" placeholder:"[HOST:]PORT" help:"Address to serve /metrics, the status page and /-/ endpoints on: 9100, :9100 or 127.0.0.1:9100 (repeatable; default: ${default}). Also --web.listen-address."`
 	TelemetryPath   string        `name:"web.telemetry-path" default:"/metrics" help:"Path under which to expose metrics."`
 	WebConfigFile   string        `name:"web.config.file" type:"existingfile" placeholder:"FILE" help:"Exporter-toolkit web configuration file for TLS and basic auth."`
@@ -52,6 +56,8 @@ type ServeCmd struct {
 	DisableStatusPage bool `name:"web.disable-status-page" help:"Serve the exporter-toolkit landing page at / instead of the live status page (and no /api/status)."`
 
 	StallFlags `embed:""`
+	// stdin, set by pipe, makes standard input a connection (pipe.go).
+	stdin *stdinSource `kong:"-"`
 }
 
 // Validate implements kong's cross-field checks.
@@ -88,9 +94,18 @@ func (c *ServeCmd) Validate() error {
 		errs = append(errs, errors.New("--shutdown-timeout must be positive"))
 	}
 	for _, l := range c.Listen {
-		if _, err := listenAddress(l); err != nil {
+		if _, err := parseListen(l); err != nil {
 			errs = append(errs, fmt.Errorf("--listen: %w", err))
 		}
+	}
+	if _, err := parseMode(c.ListenUnixMode); err != nil {
+		errs = append(errs, err)
+	}
+	if c.ListenUDPBuffer < 0 {
+		errs = append(errs, errors.New("--listen.udp-buffer-bytes must not be negative"))
+	}
+	if c.MaxBodyBytes < 1 {
+		errs = append(errs, errors.New("--web.max-body-bytes must be at least 1"))
 	}
 	for i, l := range c.Metrics {
 		a, err := listenAddress(l)

@@ -257,8 +257,8 @@ func TestTopLevelHelp(t *testing.T) {
 		want []string
 	}{
 		"top level": {args: []string{"--help"}, want: []string{
-			"serve", "send", "parse", "check-config", "healthcheck",
-			"--listen=[HOST:]PORT", "--metrics=[HOST:]PORT", "rexporter --listen 6000 --metrics :9100"}},
+			"serve", "pipe", "send", "parse", "check-config", "healthcheck",
+			"--listen=ADDRESS", "--metrics=[HOST:]PORT", "rexporter --listen 6000 --metrics :9100"}},
 		"send":               {args: []string{"send", "--help"}, want: []string{"--to=HOST:PORT", "(default: 127.0.0.1:6000)"}},
 		"serve --max-series": {args: []string{"serve", "--help"}, want: []string{"folds into that metric's overflow"}},
 	}

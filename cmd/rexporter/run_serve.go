@@ -51,7 +51,7 @@ func startRunServer(c *RunCmd, logger *slog.Logger) (*runServer, error) {
 		closeAll(ls)
 		return nil, err
 	}
-	handler, err := newHandler(sc, user, self, exp, &ready, nil, page, logger)
+	handler, err := newHandler(sc, user, self, exp, &ready, nil, page, nil, logger)
 	if err != nil {
 		closeAll(ls)
 		return nil, err

@@ -73,13 +73,15 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		Allow:           allow,
 	}, sink{exp}, self, logger, time.Now)
 
-	ingestLs, err := listenAll("--listen", c.Listen, listenAddress)
+	mode, _ := parseMode(c.ListenUnixMode) // checked by Validate
+	ingestAll, err := listenIngest(c.Listen, mode, c.ListenUDPBuffer)
 	if err != nil {
 		return err
 	}
+	ingestLs := ingestAll.streams
 	webLs, err := listenAll("--metrics", c.Metrics, listenAddress)
 	if err != nil {
-		closeAll(ingestLs)
+		ingestAll.close()
 		return err
 	}
 
@@ -88,7 +90,7 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	if len(allow) > 0 {
 		logger.Info("accepting r clients only from --listen.allow", "allow", fmt.Sprint(allow))
 	}
-	errc := make(chan error, len(ingestLs)+1)
+	errc := make(chan error, len(ingestLs)+len(ingestAll.packets)+1)
 	var ready atomic.Bool
 	for _, l := range ingestLs {
 		logger.Info("listening for r messages", "address", l.Addr().String())
@@ -99,7 +101,9 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 			}
 		}(l)
 	}
+	serveUDP(srv, ingestAll.packets, &ready, errc, logger)
 	ready.Store(true)
+	stdinDone := c.serveStdin(e, srv, logger)
 
 	var reloadHook func() error
 	if c.EnableLifecycle {
@@ -107,16 +111,16 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	}
 	page, err := newStatusPage(c, exp, self, &ready, logger)
 	if err != nil {
-		closeAll(ingestLs)
+		ingestAll.close()
 		closeAll(webLs)
 		return err
 	}
 	if page != nil {
 		defer page.Close()
 	}
-	handler, err := newHandler(c, user, self, exp, &ready, reloadHook, page, logger)
+	handler, err := newHandler(c, user, self, exp, &ready, reloadHook, page, srv.PushHandler(c.MaxBodyBytes), logger)
 	if err != nil {
-		closeAll(ingestLs)
+		ingestAll.close()
 		closeAll(webLs)
 		return err
 	}
@@ -152,6 +156,8 @@ wait:
 			logger.Info("shutting down: applying what was received", "timeout", c.ShutdownTimeout.String())
 			break wait
 		case runErr = <-errc:
+			break wait
+		case <-stdinDone:
 			break wait
 		}
 	}

@@ -19,10 +19,11 @@ import (
 // status page at / (or, without one, the exporter-toolkit landing page).
 // exp, when not nil, writes the user's metrics for text-format scrapes (see
 // metricsHandler); without it every scrape gathers user.
-// reload, when not nil, serves POST /-/reload (--web.enable-lifecycle).
+// reload, when not nil, serves POST /-/reload (--web.enable-lifecycle);
+// push, when not nil, POST /api/v1/messages.
 // Every route is served through exporter-toolkit's web.Serve, so TLS and
 // basic auth from --web.config.file apply to all of them.
-func newHandler(c *ServeCmd, user, self *prometheus.Registry, exp exposer, ready *atomic.Bool, reload func() error, page *status.Page, logger *slog.Logger) (http.Handler, error) {
+func newHandler(c *ServeCmd, user, self *prometheus.Registry, exp exposer, ready *atomic.Bool, reload func() error, page *status.Page, push http.Handler, logger *slog.Logger) (http.Handler, error) {
 	mux := http.NewServeMux()
 	var metrics http.Handler = promhttp.HandlerFor(prometheus.Gatherers{self, user}, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
@@ -61,6 +62,9 @@ func newHandler(c *ServeCmd, user, self *prometheus.Registry, exp exposer, ready
 		}
 		_, _ = w.Write([]byte("Reloaded\n"))
 	})
+	if push != nil {
+		mux.Handle("POST /api/v1/messages", push)
+	}
 	if page != nil {
 		page.Register(mux)
 	} else if c.TelemetryPath != "/" {

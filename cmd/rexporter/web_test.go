@@ -23,7 +23,7 @@ func TestReadiness(t *testing.T) {
 			var ready atomic.Bool
 			ready.Store(tc.ready)
 			c := &ServeCmd{TelemetryPath: "/metrics"}
-			h, err := newHandler(c, prometheus.NewRegistry(), prometheus.NewRegistry(), nil, &ready, nil, nil, slog.New(slog.DiscardHandler))
+			h, err := newHandler(c, prometheus.NewRegistry(), prometheus.NewRegistry(), nil, &ready, nil, nil, nil, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,7 +46,7 @@ func TestReadiness(t *testing.T) {
 func TestReloadWithoutLifecycle(t *testing.T) {
 	var ready atomic.Bool
 	c := &ServeCmd{TelemetryPath: "/metrics"}
-	h, err := newHandler(c, prometheus.NewRegistry(), prometheus.NewRegistry(), nil, &ready, nil, nil, slog.New(slog.DiscardHandler))
+	h, err := newHandler(c, prometheus.NewRegistry(), prometheus.NewRegistry(), nil, &ready, nil, nil, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -327,6 +327,11 @@
       (v('rexporter_oversized_messages_total') ? num(v('rexporter_oversized_messages_total'), 0) + ' oversized, ' : '') + 'see last messages');
     stat('st-bytes', bytes(v('rexporter_received_bytes_total')) || '–',
       v('process_resident_memory_bytes') ? bytes(v('process_resident_memory_bytes')) + ' resident memory' : '');
+    const tr = x.transports || {};
+    const names = Object.keys(tr).sort();
+    stat('st-transports', names.join(', ') || '–',
+      names.map((n) => n + ': ' + num(tr[n].connections, 0) + ' conn., ' + (bytes(tr[n].received_bytes) || '0 B') + ', ' +
+        num(tr[n].framed_messages, 0) + ' msg.').join('; '));
     const h = d.history;
     $('history-note').textContent = 'Messages per second, sparklines and the last messages are recorded only while this page is open: ' +
       (h.since ? 'since ' + clock(h.since) : 'from now') + ', one point every ' + h.interval_seconds + ' s, ' +
