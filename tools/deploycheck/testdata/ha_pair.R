@@ -10,6 +10,8 @@ job <- args[[8]]
 
 cons <- list(rx_connect(args[[2]], as.integer(args[[3]]), job = job),
              rx_connect(args[[4]], as.integer(args[[5]]), job = job))
+# The run's parameters, on both (the dashboard's Runs table shows them).
+for (con in cons) rx_params(con, iterations = iterations, pause = pause)
 set.seed(1)
 for (i in seq_len(iterations)) {
   loss <- 1 / i + runif(1, 0, 0.01)
