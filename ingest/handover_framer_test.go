@@ -10,8 +10,10 @@ import (
 // stateRecorder is an Emitter that keeps what it is given.
 type stateRecorder struct{ out []string }
 
-func (r *stateRecorder) Message(msg []byte)    { r.out = append(r.out, string(msg)) }
-func (r *stateRecorder) Oversized(dropped int) { r.out = append(r.out, fmt.Sprintf("<oversized %d>", dropped)) }
+func (r *stateRecorder) Message(msg []byte) { r.out = append(r.out, string(msg)) }
+func (r *stateRecorder) Oversized(dropped int) {
+	r.out = append(r.out, fmt.Sprintf("<oversized %d>", dropped))
+}
 
 // TestFramerStateRestore cuts streams of every framing (write.socket glued
 // records, NUL, CRLF, pieces, oversized messages) at random points, moves
