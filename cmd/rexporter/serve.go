@@ -58,6 +58,31 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// A process started by a hand-over (restart*.go) continues the old
+	// one's series, listeners and connections; otherwise --state.file and
+	// socket activation may provide the first two.
+	hin, err := inheritHandover()
+	if err != nil {
+		return err
+	}
+	keeper := newStateKeeper(c, exp, self, logger, time.Now)
+	inherited := &inheritedListeners{}
+	if hin != nil {
+		inherited = &hin.listeners
+		_, err = hin.loadState(exp)
+	} else {
+		if inherited, err = systemdListeners(); err == nil {
+			err = keeper.load(c.StateIgnoreErrors)
+		}
+	}
+	if err != nil {
+		hin.close()
+		inherited.close()
+		return err
+	}
+	if inherited == nil {
+		inherited = &inheritedListeners{}
+	}
 	reload := newReloader(c.ConfigFile, exp, self, logger, time.Now)
 	allow, err := allowPrefixes(c.ListenAllow)
 	if err != nil {
@@ -72,20 +97,40 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		Allow:           allow,
 	}, sink{exp}, self, logger, time.Now)
 
-	ingestLs, err := listenAll("--listen", c.Listen, listenAddress)
-	if err != nil {
-		return err
+	ingestLs, webLs := inherited.ingest, inherited.web
+	if len(ingestLs) == 0 {
+		if ingestLs, err = listenAll("--listen", c.Listen, listenAddress); err != nil {
+			hin.close()
+			inherited.close()
+			return err
+		}
 	}
-	webLs, err := listenAll("--metrics", c.Metrics, listenAddress)
-	if err != nil {
-		closeAll(ingestLs)
-		return err
+	if len(webLs) == 0 {
+		if webLs, err = listenAll("--metrics", c.Metrics, listenAddress); err != nil {
+			hin.close()
+			closeAll(ingestLs)
+			return err
+		}
 	}
 
 	logger.Info("starting rexporter", "version", version.Info())
 	logger.Info("build context", "build_context", version.BuildContext())
 	if len(allow) > 0 {
 		logger.Info("accepting r clients only from --listen.allow", "allow", fmt.Sprint(allow))
+	}
+	if hin != nil {
+		// Ready: tell the old process, wait until it has stopped for good,
+		// then read every connection where it stopped.
+		if err := hin.handshake(c.RestartTimeout); err != nil {
+			hin.close()
+			closeAll(ingestLs)
+			closeAll(webLs)
+			return err
+		}
+		if err := hin.adopt(srv); err != nil {
+			logger.Error("some handed-over connections could not be served", "err", err)
+		}
+		logger.Info("took over from the old process", "connections", len(hin.states), "pid", os.Getpid())
 	}
 	errc := make(chan error, len(ingestLs)+1)
 	var ready atomic.Bool
@@ -119,6 +164,10 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		closeAll(webLs)
 		return err
 	}
+	restarter := newRestarter(c, srv, exp, webLs, self, logger)
+	restartReqs := make(chan chan error)
+	loopDone := make(chan struct{})
+	handler = withRestart(handler, c.EnableLifecycle, restartReqs, loopDone)
 	httpSrv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -138,15 +187,40 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		}
 	}()
 
+	stateCtx, stopState := context.WithCancel(context.Background())
+	defer stopState()
+	go keeper.run(stateCtx)
+	if hin != nil {
+		_ = sdNotify(fmt.Sprintf("MAINPID=%d\nREADY=1", os.Getpid()))
+	} else {
+		_ = sdNotify("READY=1")
+	}
+
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	usr2 := make(chan os.Signal, 1)
+	signal.Notify(usr2, syscall.SIGUSR2)
+	defer signal.Stop(usr2)
 	var runErr error
+	handedOver := false
 wait:
 	for {
 		select {
 		case <-hup:
 			_ = reload.reload("sighup") // a failure is logged and kept in the metrics
+		case <-usr2:
+			if restarter.restart("sigusr2") == nil {
+				handedOver = true
+				break wait
+			}
+		case reply := <-restartReqs:
+			err := restarter.restart("http")
+			reply <- err
+			if err == nil {
+				handedOver = true
+				break wait
+			}
 		case <-e.ctx.Done():
 			logger.Info("shutting down: applying what was received", "timeout", c.ShutdownTimeout.String())
 			break wait
@@ -154,10 +228,25 @@ wait:
 			break wait
 		}
 	}
+	close(loopDone)
+	stopState()
 	ctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
+	if handedOver {
+		// The new process serves the connections and owns --state.file;
+		// the web listeners' sockets stay open there too.
+		keeper.stop()
+		if err := httpSrv.Shutdown(ctx); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("web shutdown: %w", err))
+		}
+		logger.Info("stopped after handing over")
+		return runErr
+	}
 	if err := srv.Shutdown(ctx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("ingest shutdown: %w", err))
+	}
+	if err := keeper.save(); err != nil {
+		runErr = errors.Join(runErr, err)
 	}
 	if err := httpSrv.Shutdown(ctx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("web shutdown: %w", err))
