@@ -65,6 +65,12 @@ type handoverProc struct {
 // startHandover starts a copy of binary on fixed loopback ports.
 func startHandover(t *testing.T, extra ...string) *handoverProc {
 	t.Helper()
+	return startHandoverOn(t, "127.0.0.1:"+unusedPort(t), "127.0.0.1:"+unusedPort(t), extra...)
+}
+
+// startHandoverOn is startHandover on given addresses.
+func startHandoverOn(t *testing.T, ingest, web string, extra ...string) *handoverProc {
+	t.Helper()
 	dir := t.TempDir()
 	h := &handoverProc{bin: filepath.Join(dir, "rexporter"), log: filepath.Join(dir, "rexporter.log")}
 	install(t, binary, h.bin)
@@ -73,7 +79,6 @@ func startHandover(t *testing.T, extra ...string) *handoverProc {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	ingest, web := "127.0.0.1:"+unusedPort(t), "127.0.0.1:"+unusedPort(t)
 	args := append([]string{"--listen", ingest, "--metrics", web, "--log.format", "json", "--log.level", "debug"}, extra...)
 	h.first = exec.Command(h.bin, args...)
 	h.first.Stdout, h.first.Stderr = logf, logf
@@ -411,4 +416,44 @@ func TestHandoverFailingBinary(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHandoverHTTP: POST /-/restart is refused (403) without
+// --web.enable-lifecycle; with it, it hands over and answers once the new
+// process serves, which then counts on the same connection.
+func TestHandoverHTTP(t *testing.T) {
+	off := startHandover(t)
+	resp, err := http.Post("http://"+off.web+"/-/restart", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("without --web.enable-lifecycle: %s, want 403", resp.Status)
+	}
+
+	h := startHandover(t, "--web.enable-lifecycle")
+	old := h.pid(t)
+	c := h.dial(t)
+	write(t, c, "job: web\nHits: 1\n")
+	h.waitFor(t, "the first message", counterAtLeast("hits_messages_total", 1))
+	resp, err = http.Post("http://"+h.web+"/-/restart", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /-/restart: %s %s", resp.Status, body)
+	}
+	h.waitGone(t, old)
+	if pid := h.pid(t); pid == old {
+		t.Errorf("still pid %d", pid)
+	}
+	write(t, c, "Hits: 2\n")
+	mfs := h.waitFor(t, "the second message", counterAtLeast("hits_messages_total", 2, "r_job", "web"))
+	checkSamples(t, mfs, []sampleWant{
+		{"hits_messages_total", []string{"r_job", "web"}, 2},
+		{"rexporter_job_state", []string{"r_job", "web", "state", "running"}, 1},
+	})
 }
