@@ -27,6 +27,12 @@ import (
 // Run serves: it receives R messages on --listen and exposes metrics on
 // --metrics until SIGINT or SIGTERM.
 func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
+	// SIGUSR2 asks for a hand-over (restart.go). Caught from the start:
+	// its default action would kill the process and every R job's
+	// connection with it; one that comes early is served once ready.
+	usr2 := make(chan os.Signal, 1)
+	signal.Notify(usr2, syscall.SIGUSR2)
+	defer signal.Stop(usr2)
 	// The exporter's own metrics and the user's live in separate registries,
 	// so a user name can never collide with a Go or process metric unnoticed.
 	self := prometheus.NewRegistry()
@@ -199,9 +205,6 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	usr2 := make(chan os.Signal, 1)
-	signal.Notify(usr2, syscall.SIGUSR2)
-	defer signal.Stop(usr2)
 	var runErr error
 	handedOver := false
 wait:
