@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -192,7 +191,7 @@ func (r *restarter) restart(trigger string) (err error) {
 func setNonblock(fs []*os.File) {
 	for _, f := range fs {
 		if rc, err := f.SyscallConn(); err == nil {
-			_ = rc.Control(func(fd uintptr) { _ = syscall.SetNonblock(int(fd), true) })
+			_ = rc.Control(setNonblockFD)
 		}
 	}
 }

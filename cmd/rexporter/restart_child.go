@@ -10,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/rexporter/rexporter/exporter"
@@ -42,8 +41,8 @@ func inheritHandover() (*handoverIn, error) {
 	if !ok || err1 != nil || err2 != nil {
 		return nil, fmt.Errorf("hand-over: %s=%q is not DOC,READY", handoverEnv, v)
 	}
-	syscall.CloseOnExec(dfd)
-	syscall.CloseOnExec(rfd)
+	closeOnExec(dfd)
+	closeOnExec(rfd)
 	h := &handoverIn{docF: os.NewFile(uintptr(dfd), "handover-doc"), readyF: os.NewFile(uintptr(rfd), "handover-ready")}
 	h.dec = json.NewDecoder(h.docF)
 	if err := h.dec.Decode(&h.doc); err != nil {
@@ -55,7 +54,7 @@ func inheritHandover() (*handoverIn, error) {
 		return nil, fmt.Errorf("hand-over: format %q version %d, this build speaks %q version %d", h.doc.Format, h.doc.Version, handoverFormat, handoverVersion)
 	}
 	for _, hl := range h.doc.Listeners {
-		syscall.CloseOnExec(hl.FD)
+		closeOnExec(hl.FD)
 		l, err := fileListener(hl.FD, hl.Role)
 		if err != nil {
 			h.close()
@@ -68,7 +67,7 @@ func inheritHandover() (*handoverIn, error) {
 		}
 	}
 	for _, hc := range h.doc.Conns {
-		syscall.CloseOnExec(hc.FD)
+		closeOnExec(hc.FD)
 		f := os.NewFile(uintptr(hc.FD), "conn")
 		c, err := net.FileConn(f)
 		f.Close()

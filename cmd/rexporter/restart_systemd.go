@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // systemd socket activation (sd_listen_fds(3)) and readiness notification
@@ -51,7 +50,7 @@ func systemdListeners() (*inheritedListeners, error) {
 		if i < len(nameList) {
 			name = nameList[i]
 		}
-		syscall.CloseOnExec(fd)
+		closeOnExec(fd)
 		l, err := fileListener(fd, name)
 		if err != nil {
 			in.close()

@@ -31,8 +31,10 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	// its default action would kill the process and every R job's
 	// connection with it; one that comes early is served once ready.
 	usr2 := make(chan os.Signal, 1)
-	signal.Notify(usr2, syscall.SIGUSR2)
-	defer signal.Stop(usr2)
+	if len(restartSignals) > 0 { // Notify with none would relay every signal
+		signal.Notify(usr2, restartSignals...)
+		defer signal.Stop(usr2)
+	}
 	// The exporter's own metrics and the user's live in separate registries,
 	// so a user name can never collide with a Go or process metric unnoticed.
 	self := prometheus.NewRegistry()
