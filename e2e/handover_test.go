@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -82,8 +83,20 @@ func startHandoverOn(t *testing.T, ingest, web string, extra ...string) *handove
 	args := append([]string{"--listen", ingest, "--metrics", web, "--log.format", "json", "--log.level", "debug"}, extra...)
 	h.first = exec.Command(h.bin, args...)
 	h.first.Stdout, h.first.Stderr = logf, logf
-	if err := h.first.Start(); err != nil {
-		t.Fatal(err)
+	// A parallel test that forks while this one still has the new binary
+	// open for writing makes exec fail with "text file busy" for a moment
+	// (Go issue 22315): try again.
+	for try := 0; ; try++ {
+		err := h.first.Start()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.ETXTBSY) || try == 50 {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		h.first = exec.Command(h.bin, args...)
+		h.first.Stdout, h.first.Stderr = logf, logf
 	}
 	exited := make(chan struct{})
 	go func() {
