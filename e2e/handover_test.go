@@ -370,6 +370,9 @@ func TestHandoverRBlogClient(t *testing.T) {
 		{"random_poisson", nil, n},
 		{"rexporter_messages_total", nil, n},
 		{"rexporter_job_messages_total", []string{"r_job", "127.0.0.1"}, n},
+		// The self counters continue across hand-overs too.
+		{"rexporter_framed_messages_total", nil, n},
+		{"rexporter_connections_total", nil, 1},
 	})
 	if sum := mfs["random_poisson_values"].GetMetric()[0].GetHistogram().GetSampleSum(); sum != n*(n+1)/2 {
 		t.Errorf("random_poisson_values_sum = %v, want %d (each of 1..%d once)", sum, n*(n+1)/2, n)

@@ -40,6 +40,8 @@ type conn struct {
 	pz         *pause
 	pauseAcked bool
 	ended      bool // its session is closed
+	// adopted: handed over by another process (see Server.Adopt).
+	adopted bool
 }
 
 func newConn(s *Server, nc net.Conn, remote netip.AddrPort) *conn {

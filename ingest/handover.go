@@ -389,6 +389,7 @@ func (s *Server) Adopt(nc net.Conn, st ConnState) error {
 		return ErrShutdown
 	}
 	c := newConn(s, nc, remote)
+	c.adopted = true
 	c.framer.Restore(st.Framer)
 	c.totalBytes, c.totalMsgs = st.ReceivedBytes, st.Messages
 	if sess == nil {

@@ -84,7 +84,9 @@ func (s *Server) startLocked(nc net.Conn, remote netip.AddrPort) *conn {
 // start starts serving a connection registered by startLocked.
 func (c *conn) start() {
 	c.srv.m.connections.Inc()
-	c.srv.m.connectionsTotal.Inc()
+	if !c.adopted { // counted by the process that accepted it
+		c.srv.m.connectionsTotal.Inc()
+	}
 	go c.serve()
 }
 

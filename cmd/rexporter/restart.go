@@ -33,6 +33,7 @@ type restarter struct {
 	srv     *ingest.Server
 	exp     *exporter.Exporter
 	webLs   []net.Listener
+	self    prometheus.Gatherer // the self counters to carry over
 	timeout time.Duration
 	logger  *slog.Logger
 
@@ -40,9 +41,9 @@ type restarter struct {
 	failures prometheus.Counter
 }
 
-func newRestarter(c *ServeCmd, srv *ingest.Server, exp *exporter.Exporter, webLs []net.Listener, reg prometheus.Registerer, logger *slog.Logger) *restarter {
+func newRestarter(c *ServeCmd, srv *ingest.Server, exp *exporter.Exporter, webLs []net.Listener, reg selfRegistry, logger *slog.Logger) *restarter {
 	return &restarter{
-		srv: srv, exp: exp, webLs: webLs, timeout: c.RestartTimeout, logger: logger,
+		srv: srv, exp: exp, webLs: webLs, self: reg, timeout: c.RestartTimeout, logger: logger,
 		failures: promauto.With(reg).NewCounter(prometheus.CounterOpts{
 			Name: "rexporter_restart_failures_total",
 			Help: "Hand-overs to a new process (SIGUSR2, POST /-/restart) that failed; this process served on.",
@@ -97,7 +98,8 @@ func (r *restarter) restart(trigger string) (err error) {
 	}
 	defer readyR.Close()
 	files := []*os.File{docR, readyW}
-	doc := handoverDoc{Format: handoverFormat, Version: handoverVersion, State: bytes.TrimSpace(state.Bytes())}
+	doc := handoverDoc{Format: handoverFormat, Version: handoverVersion, State: bytes.TrimSpace(state.Bytes()),
+		SelfCounters: selfCounters(r.self)}
 	for _, f := range paused.Listeners() {
 		doc.Listeners = append(doc.Listeners, handoverListener{Role: roleIngest, FD: listenFDsStart + len(files)})
 		files = append(files, f)

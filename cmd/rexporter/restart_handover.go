@@ -34,6 +34,9 @@ type handoverDoc struct {
 	Conns     []handoverConn     `json:"conns"`
 	// State is the exporter's series state (exporter.SaveState).
 	State json.RawMessage `json:"state"`
+	// SelfCounters are the rexporter_*_total counters' totals (see
+	// continuedRegistry).
+	SelfCounters map[string]float64 `json:"self_counters,omitempty"`
 }
 
 // handoverListener is an inherited listening socket.

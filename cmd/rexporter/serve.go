@@ -75,7 +75,9 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	}
 	keeper := newStateKeeper(c, exp, self, logger, time.Now)
 	inherited := &inheritedListeners{}
+	selfG := &continuedRegistry{Registry: self}
 	if hin != nil {
+		selfG.offsets = hin.doc.SelfCounters
 		inherited = &hin.listeners
 		_, err = hin.loadState(exp)
 	} else {
@@ -157,7 +159,7 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	if c.EnableLifecycle {
 		reloadHook = func() error { return reload.reload("http") }
 	}
-	page, err := newStatusPage(c, exp, self, &ready, logger)
+	page, err := newStatusPage(c, exp, selfG, &ready, logger)
 	if err != nil {
 		closeAll(ingestLs)
 		closeAll(webLs)
@@ -166,13 +168,13 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	if page != nil {
 		defer page.Close()
 	}
-	handler, err := newHandler(c, user, self, exp, &ready, reloadHook, page, logger)
+	handler, err := newHandler(c, user, selfG, exp, &ready, reloadHook, page, logger)
 	if err != nil {
 		closeAll(ingestLs)
 		closeAll(webLs)
 		return err
 	}
-	restarter := newRestarter(c, srv, exp, webLs, self, logger)
+	restarter := newRestarter(c, srv, exp, webLs, selfG, logger)
 	restartReqs := make(chan chan error)
 	loopDone := make(chan struct{})
 	handler = withRestart(handler, c.EnableLifecycle, restartReqs, loopDone)
