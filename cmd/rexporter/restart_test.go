@@ -143,3 +143,56 @@ func TestRestartFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestContinuedRegistry checks that the rexporter_*_total counters a
+// hand-over carries continue from the old totals, labels apart, and that
+// other families and rexporter_messages_total (series state) are untouched.
+func TestContinuedRegistry(t *testing.T) {
+	newReg := func() (*prometheus.Registry, *prometheus.CounterVec, prometheus.Counter, prometheus.Gauge) {
+		reg := prometheus.NewRegistry()
+		vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rexporter_x_total", Help: "x"}, []string{"reason"})
+		msgs := prometheus.NewCounter(prometheus.CounterOpts{Name: "rexporter_messages_total", Help: "m"})
+		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "rexporter_connections", Help: "c"})
+		reg.MustRegister(vec, msgs, g)
+		return reg, vec, msgs, g
+	}
+	oldReg, oldVec, oldMsgs, oldG := newReg()
+	oldVec.WithLabelValues("a").Add(3)
+	oldVec.WithLabelValues("b").Add(5)
+	oldMsgs.Add(7)
+	oldG.Set(2)
+	carried := selfCounters(&continuedRegistry{Registry: oldReg})
+	if len(carried) != 2 {
+		t.Fatalf("carried %v, want the two rexporter_x_total samples", carried)
+	}
+
+	newRegistry, vec, _, _ := newReg()
+	vec.WithLabelValues("a").Add(1)
+	cont := &continuedRegistry{Registry: newRegistry, offsets: carried}
+	got := map[string]float64{}
+	mfs, err := cont.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			v := m.GetCounter().GetValue() + m.GetGauge().GetValue()
+			got[counterKey(mf.GetName(), m)] = v
+		}
+	}
+	want := map[string]float64{
+		"rexporter_x_total\xffreason=a": 4,
+		"rexporter_messages_total":      0,
+		"rexporter_connections":         0,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%q = %v, want %v", k, got[k], w)
+		}
+	}
+	// The label value b appears once the new process counts it.
+	vec.WithLabelValues("b")
+	if again := selfCounters(cont); again["rexporter_x_total\xffreason=b"] != 5 {
+		t.Errorf("after a second hand-over: %v, want b at 5", again)
+	}
+}
