@@ -39,6 +39,7 @@ func (e *Exporter) expire(now time.Time) {
 			gone = append(gone, j.series...)
 		}
 	}
+	e.buryExpired(gone)
 	e.remove(gone)
 }
 

@@ -99,6 +99,8 @@ type Exporter struct {
 	exposed      exposed
 
 	drops dropLog
+	// tombs keeps expired counters' totals (see tombstones).
+	tombs tombstones
 
 	echoMu  sync.Mutex
 	echoBuf []byte

@@ -35,8 +35,14 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 		e.logRejected(reasonJobSeries, b.display, "", "")
 		return nil, reasonJobSeries
 	}
-	kind, unit := kindOf(f.Kind), unitOf(b.mp.Units, f)
+	return e.newSeriesLocked(b, j, seriesJob, raw, kindOf(f.Kind), unitOf(b.mp.Units, f))
+}
 
+// newSeriesLocked creates the series of binding b for a job, of the given
+// kind and unit, or returns the overflow series or the reason it cannot.
+// Called with e.mu held.
+func (e *Exporter) newSeriesLocked(b *binding, j *job, seriesJob string, raw []byte, kind valueKind, unit parser.Unit) (*series, string) {
+	key := seriesKey(seriesJob, raw)
 	m := b.metric
 	if m == nil {
 		var reason string
@@ -66,7 +72,7 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 		return e.overflowOf(m), ""
 	}
 
-	s = newSeries(m, b, j, key, labels, seriesJob != "")
+	s := newSeries(m, b, j, key, labels, seriesJob != "")
 	s.hash = nameHash(e.seed, maphash.String(e.seed, seriesJob), raw)
 	e.table.Store(e.table.Load().insert(s))
 	e.names[key] = s
@@ -78,6 +84,7 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 	e.bindings[b.raw] = b
 	j.series = append(j.series, s)
 	e.self.series.Set(float64(len(e.list)))
+	e.exhume(s)
 	return s, ""
 }
 

@@ -36,6 +36,13 @@ type conn struct {
 	mu       sync.Mutex
 	deadline time.Time // the read deadline in force (zero: none)
 	drainEnd time.Time // set by Shutdown; deadlines never go beyond it
+	// pz is the hand-over pause the connection is to park for (see
+	// Server.Pause); pauseAcked says it told the pause it stopped.
+	pz         *pause
+	pauseAcked bool
+	ended      bool // its session is closed
+	// adopted: handed over by another process (see Server.Adopt).
+	adopted bool
 }
 
 func newConn(s *Server, nc net.Conn, remote netip.AddrPort, t Transport) *conn {
@@ -120,6 +127,9 @@ func (c *conn) setDeadline(t time.Time) {
 	if !c.drainEnd.IsZero() && (t.IsZero() || t.After(c.drainEnd)) {
 		t = c.drainEnd
 	}
+	if c.pz != nil {
+		t = pastDeadline // parking for a hand-over
+	}
 	c.deadline = t
 	c.nc.SetReadDeadline(t)
 }
@@ -189,6 +199,18 @@ func (c *conn) serve() {
 			continue
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if p := c.pauseRequested(); p != nil {
+				if c.park(p) {
+					continue
+				}
+				// Handed over: the new process reads it from here on.
+				// Closing this process's descriptor leaves the socket open
+				// in the new one: close(2) sends nothing while another
+				// descriptor refers to it.
+				c.nc.Close()
+				log.Debug("connection handed over", "received_bytes", c.totalBytes, "messages", c.totalMsgs)
+				return
+			}
 			if c.drainOver() {
 				closeErr = ErrShutdown
 				break
@@ -230,6 +252,7 @@ func (c *conn) serve() {
 	c.flush()
 	c.sess.Close(closeErr)
 	c.nc.Close()
+	c.endPause() // a pause that came meanwhile need not wait for it
 	if closeErr != nil {
 		log.Debug("connection closed", "err", closeErr, "received_bytes", c.totalBytes, "messages", c.totalMsgs)
 	} else {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"time"
 
@@ -194,6 +195,8 @@ type Server struct {
 	// one leaves it, to wake listeners that stopped accepting.
 	waiting   []*waiter
 	queueRoom chan struct{}
+	// pz is the hand-over pause under way, if any (see Pause).
+	pz *pause
 	// Rejections are logged at most once a minute per reason.
 	maxConnsLog   logLimiter
 	notAllowedLog logLimiter
@@ -275,6 +278,13 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		nc, err := l.Accept()
 		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				// Only a hand-over pause sets a deadline (see Pause).
+				if s.parkListener(l) {
+					continue
+				}
+				return nil
+			}
 			if s.isStopping() {
 				return nil
 			}

@@ -29,6 +29,15 @@ func listenerTransport(l net.Listener) Transport {
 	return TransportTCP
 }
 
+// connTransport tells a stream connection's transport by its network (for
+// a connection handed over by another process).
+func connTransport(c net.Conn) Transport {
+	if c.LocalAddr().Network() == "unix" {
+		return TransportUnix
+	}
+	return TransportTCP
+}
+
 // checksAllow reports whether Config.Allow applies to clients of t: it
 // matches IP addresses, and a Unix socket or stdin has none (a Unix
 // socket's file mode decides who may connect).

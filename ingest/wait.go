@@ -85,7 +85,9 @@ func (s *Server) startLocked(nc net.Conn, remote netip.AddrPort, t Transport) *c
 // start starts serving a connection registered by startLocked.
 func (c *conn) start() {
 	c.srv.m.connections.Inc()
-	c.tm.connections.Inc()
+	if !c.adopted { // counted by the process that accepted it
+		c.tm.connections.Inc()
+	}
 	go c.serve()
 }
 

@@ -50,7 +50,13 @@ type ServeCmd struct {
 	ShutdownTimeout time.Duration `default:"10s" help:"On SIGINT/SIGTERM, how long to apply what was received before giving up."`
 	Echo            bool          `help:"Print every received message to stdout, as the blog's server.R did."`
 	ConfigFile      string        `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file (YAML): how R names become metrics. Reloaded on SIGHUP and POST /-/reload."`
-	EnableLifecycle bool          `name:"web.enable-lifecycle" help:"Enable POST /-/reload (without it, 403)."`
+	EnableLifecycle bool          `name:"web.enable-lifecycle" help:"Enable POST /-/reload and POST /-/restart (without it, 403)."`
+
+	// Restarts that keep R jobs alive and counters going (restart*.go).
+	StateFile         string        `name:"state.file" placeholder:"PATH" help:"Keep the series state (counter totals, histograms, last gauge values, jobs) in this file: loaded at start, written atomically on shutdown and every --state.interval, so a restart resets no counter."`
+	StateInterval     time.Duration `name:"state.interval" default:"1m" help:"How often to write --state.file (0: only on shutdown)."`
+	StateIgnoreErrors bool          `name:"state.ignore-errors" help:"Start empty when --state.file is corrupt, foreign or of an unsupported version (logged), instead of refusing to start."`
+	RestartTimeout    time.Duration `name:"restart.timeout" default:"15s" help:"On SIGUSR2 or POST /-/restart, how long the new process may take to report ready before the old one gives up and serves on."`
 
 	// The status page (package status) replaces the landing page at /.
 	DisableStatusPage bool `name:"web.disable-status-page" help:"Serve the exporter-toolkit landing page at / instead of the live status page (and no /api/status)."`
@@ -89,6 +95,12 @@ func (c *ServeCmd) Validate() error {
 	}
 	if c.ConnWait < 0 {
 		errs = append(errs, errors.New("--conn-wait must not be negative"))
+	}
+	if c.StateInterval < 0 {
+		errs = append(errs, errors.New("--state.interval must not be negative"))
+	}
+	if c.RestartTimeout <= 0 {
+		errs = append(errs, errors.New("--restart.timeout must be positive"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("--shutdown-timeout must be positive"))

@@ -23,7 +23,7 @@ import (
 // push, when not nil, POST /api/v1/messages.
 // Every route is served through exporter-toolkit's web.Serve, so TLS and
 // basic auth from --web.config.file apply to all of them.
-func newHandler(c *ServeCmd, user, self *prometheus.Registry, exp exposer, ready *atomic.Bool, reload func() error, page *status.Page, push http.Handler, logger *slog.Logger) (http.Handler, error) {
+func newHandler(c *ServeCmd, user *prometheus.Registry, self selfRegistry, exp exposer, ready *atomic.Bool, reload func() error, page *status.Page, push http.Handler, logger *slog.Logger) (http.Handler, error) {
 	mux := http.NewServeMux()
 	var metrics http.Handler = promhttp.HandlerFor(prometheus.Gatherers{self, user}, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
@@ -88,7 +88,7 @@ func newHandler(c *ServeCmd, user, self *prometheus.Registry, exp exposer, ready
 
 // newStatusPage builds the live status page, or returns nil when it is
 // disabled (--web.disable-status-page) or / serves the metrics.
-func newStatusPage(c *ServeCmd, exp *exporter.Exporter, self *prometheus.Registry, ready *atomic.Bool, logger *slog.Logger) (*status.Page, error) {
+func newStatusPage(c *ServeCmd, exp *exporter.Exporter, self prometheus.Gatherer, ready *atomic.Bool, logger *slog.Logger) (*status.Page, error) {
 	if c.DisableStatusPage || c.TelemetryPath == "/" {
 		return nil, nil
 	}
