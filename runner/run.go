@@ -50,11 +50,9 @@ func SignalName(s syscall.Signal) string {
 	return "SIG" + itoa(int(s))
 }
 
-
 func itoa(n int) string {
 	if n < 10 {
 		return string(rune('0' + n))
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
 }
-
