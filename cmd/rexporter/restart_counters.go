@@ -53,12 +53,14 @@ func continuedCounter(mf *dto.MetricFamily) bool {
 }
 
 // counterKey identifies a sample: its name and label pairs (gathered
-// samples have their labels sorted).
+// samples have their labels sorted). The separator is valid UTF-8 (the
+// keys travel in the hand-over's JSON document, which would turn an
+// invalid byte such as 0xff into U+FFFD and so lose every labelled key).
 func counterKey(name string, m *dto.Metric) string {
 	var b strings.Builder
 	b.WriteString(name)
 	for _, l := range m.GetLabel() {
-		b.WriteString("\xff" + l.GetName() + "=" + l.GetValue())
+		b.WriteString("\x1f" + l.GetName() + "=" + l.GetValue())
 	}
 	return b.String()
 }

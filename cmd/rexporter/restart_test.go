@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -161,7 +162,16 @@ func TestContinuedRegistry(t *testing.T) {
 	oldVec.WithLabelValues("b").Add(5)
 	oldMsgs.Add(7)
 	oldG.Set(2)
-	carried := selfCounters(&continuedRegistry{Registry: oldReg})
+	// The totals travel in the hand-over's JSON document, as for real.
+	doc, err := json.Marshal(handoverDoc{SelfCounters: selfCounters(&continuedRegistry{Registry: oldReg})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var received handoverDoc
+	if err := json.Unmarshal(doc, &received); err != nil {
+		t.Fatal(err)
+	}
+	carried := received.SelfCounters
 	if len(carried) != 2 {
 		t.Fatalf("carried %v, want the two rexporter_x_total samples", carried)
 	}
@@ -181,7 +191,7 @@ func TestContinuedRegistry(t *testing.T) {
 		}
 	}
 	want := map[string]float64{
-		"rexporter_x_total\xffreason=a": 4,
+		"rexporter_x_total\x1freason=a": 4,
 		"rexporter_messages_total":      0,
 		"rexporter_connections":         0,
 	}
@@ -192,7 +202,7 @@ func TestContinuedRegistry(t *testing.T) {
 	}
 	// The label value b appears once the new process counts it.
 	vec.WithLabelValues("b")
-	if again := selfCounters(cont); again["rexporter_x_total\xffreason=b"] != 5 {
+	if again := selfCounters(cont); again["rexporter_x_total\x1freason=b"] != 5 {
 		t.Errorf("after a second hand-over: %v, want b at 5", again)
 	}
 }
