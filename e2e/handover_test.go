@@ -450,6 +450,7 @@ func TestHandoverHTTP(t *testing.T) {
 
 	h := startHandover(t, "--web.enable-lifecycle")
 	old := h.pid(t)
+	before := len(h.logLines(t, "took over from the old process"))
 	c := h.dial(t)
 	write(t, c, "job: web\nHits: 1\n")
 	h.waitFor(t, "the first message", counterAtLeast("hits_messages_total", 1))
@@ -461,6 +462,15 @@ func TestHandoverHTTP(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST /-/restart: %s %s", resp.Status, body)
+	}
+	// The old process may exit before the new one has logged that it took
+	// over: wait for that line, then for the old one to be gone.
+	deadline := time.Now().Add(testTimeout)
+	for len(h.logLines(t, "took over from the old process")) == before {
+		if time.Now().After(deadline) {
+			t.Fatal("the new process never said it took over")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	h.waitGone(t, old)
 	if pid := h.pid(t); pid == old {
