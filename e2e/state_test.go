@@ -150,10 +150,7 @@ func TestStateFileErrors(t *testing.T) {
 // wrote before rexporter ran is served, /metrics comes from the "web"
 // socket, and --listen and --metrics are not used.
 func TestSocketActivation(t *testing.T) {
-	activate, err := exec.LookPath("systemd-socket-activate")
-	if err != nil {
-		t.Skip("systemd-socket-activate not installed")
-	}
+	activate := requireTool(t, "systemd-socket-activate", "systemd")
 	ingest, web := "127.0.0.1:"+unusedPort(t), "127.0.0.1:"+unusedPort(t)
 	unused := "127.0.0.1:" + unusedPort(t)
 	cmd := exec.Command(activate, "-l", ingest, "-l", web, "--fdname=ingest:web",
