@@ -84,21 +84,35 @@ func (e *Exporter) RecentRefused() []Refused {
 	return out
 }
 
-// drop notes a dropped message (field "") or field of the message being
-// handled: it is remembered for the status page, and the first drop of its
-// reason on this connection is logged as a warning. The caller counts it.
-func (s *Session) drop(reason, field string, err error) {
+// fieldJob is the field name of a refused "job" among other fields.
+var fieldJob = []byte("job")
+
+// drop notes a dropped message (field nil) or field (its raw R name) of
+// the message being handled: the first drop of its reason on this
+// connection is logged as a warning and listed for the status page, and
+// so is the first drop of each read. The caller counts it. Other drops
+// cost a map lookup: a flood of bad messages does not take the shared lock
+// once per message.
+func (s *Session) drop(reason string, field []byte, err error) {
+	bit := dropBits[reason]
+	first := s.dropLogged&bit == 0
+	if !first && s.dropNoted {
+		return
+	}
+	s.dropLogged |= bit
+	s.dropNoted = true
+
 	e := s.e
-	r := Refused{Time: s.now, Remote: s.remote, Field: field, Reason: reason, Text: refusedText(s.cur)}
+	r := Refused{Time: s.now, Remote: s.remote, Reason: reason, Text: refusedText(s.cur)}
+	if field != nil {
+		r.Field = parser.DisplayName(field)
+	}
 	if s.job != nil {
 		r.Job = s.job.name
 	}
 	if err != nil {
 		r.Error = err.Error()
 	}
-	bit := dropBits[reason]
-	first := s.dropLogged&bit == 0
-	s.dropLogged |= bit
 
 	d := &e.drops
 	d.mu.Lock()
@@ -122,8 +136,8 @@ func (s *Session) drop(reason, field string, err error) {
 		return
 	}
 	args := []any{"remote", s.remote.String(), "r_job", r.Job, "reason", reason}
-	if field != "" {
-		args = append(args, "r_name", field)
+	if r.Field != "" {
+		args = append(args, "r_name", r.Field)
 	}
 	args = append(args, "message", r.Text)
 	if held > 0 {
@@ -135,8 +149,8 @@ func (s *Session) drop(reason, field string, err error) {
 	e.logger.Warn("dropped "+dropWhat(field)+" (first of its reason on this connection; see /metrics and the status page for the rest)", args...)
 }
 
-func dropWhat(field string) string {
-	if field == "" {
+func dropWhat(field []byte) string {
+	if field == nil {
 		return "message"
 	}
 	return "field"

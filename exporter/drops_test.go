@@ -113,3 +113,28 @@ func TestRecentRefused(t *testing.T) {
 		t.Errorf("third newest = %+v", r)
 	}
 }
+
+// TestRefusedOncePerRead checks that a read full of bad messages lists its
+// first drop, and the first of each other reason, not every one: the
+// counters count them all.
+func TestRefusedOncePerRead(t *testing.T) {
+	now := fixedNow
+	e, _ := newDropExporter(t, &now)
+	s := e.NewSession(netip.MustParseAddrPort("10.0.0.1:1"))
+	s.Begin(now)
+	for i := range 100 {
+		s.Message(fmt.Appendf(nil, "garbage %d", i))
+	}
+	s.Message([]byte("x: 12 parsecs"))
+	s.End()
+	got := e.RecentRefused()
+	if len(got) != 2 || got[0].Reason != "bad_value" || got[1].Text != "garbage 0" {
+		t.Errorf("refused %+v, want garbage 0 and the first bad_value", got)
+	}
+	s.Begin(now)
+	s.Message([]byte("garbage again"))
+	s.End()
+	if got := e.RecentRefused(); len(got) != 3 || got[0].Text != "garbage again" {
+		t.Errorf("after the next read: %+v, want its first drop listed", got)
+	}
+}

@@ -53,6 +53,9 @@ type Session struct {
 	// connection (see drop); cur is the message being handled, for drop.
 	dropLogged uint64
 	cur        []byte
+	// dropNoted says a drop of the current batch is in the status page's
+	// list already.
+	dropNoted bool
 	// cache maps raw names that the name table does not hold to their
 	// overflow series or refusal; it is cleared when the job changes, and
 	// when the exporter's generation does (series removed, mapping reloaded).
@@ -105,6 +108,7 @@ func (e *Exporter) NewSession(remote netip.AddrPort) *Session {
 // on shared counters for every message.
 func (s *Session) Begin(now time.Time) {
 	s.inBatch = true
+	s.dropNoted = false
 	s.watched = s.e.tap.Load() != nil
 	s.now = now
 	s.nowNano = now.UnixNano()
@@ -178,7 +182,7 @@ func (s *Session) message(msg []byte) {
 	}
 	s.cur = msg
 	if err := parser.Parse(msg, &s.msg); err != nil {
-		s.drop(e.self.parseError(err), "", err)
+		s.drop(e.self.parseError(err), nil, err)
 		s.tap(msg, err)
 		return
 	}
@@ -201,7 +205,7 @@ func (s *Session) message(msg []byte) {
 		s.apply()
 		for i := range s.msg.Bad {
 			b := &s.msg.Bad[i]
-			s.drop(e.self.fieldError(b.Err), parser.DisplayName(b.Name), b.Err)
+			s.drop(e.self.fieldError(b.Err), b.Name, b.Err)
 		}
 	}
 	s.pending++
@@ -223,7 +227,7 @@ func (s *Session) apply() {
 			// other fields it is refused rather than made a metric, so it
 			// means one thing only.
 			e.self.rejected[reasonReserved].Inc()
-			s.drop(reasonReserved, "job", nil)
+			s.drop(reasonReserved, fieldJob, nil)
 			continue
 		}
 		if f.Kind == parser.ValueMissing {
@@ -237,7 +241,7 @@ func (s *Session) apply() {
 		}
 		if reason := s.observe(ser, f); reason != "" {
 			e.self.rejectedValues[reason].Inc()
-			s.drop(reason, parser.DisplayName(f.Name), nil)
+			s.drop(reason, f.Name, nil)
 			continue
 		}
 		// Messages of one read share their time: skip the store (a write
@@ -368,7 +372,7 @@ func (s *Session) lookup(f *parser.Field) *series {
 		if valueRefusal(c.reason) {
 			// The name is fine, only this value is not: do not remember.
 			e.self.rejectedValues[c.reason].Inc()
-			s.drop(c.reason, parser.DisplayName(f.Name), nil)
+			s.drop(c.reason, f.Name, nil)
 			return nil
 		}
 		if c.series != nil && !c.series.isOverflow() {
@@ -385,7 +389,7 @@ func (s *Session) lookup(f *parser.Field) *series {
 		if c.reason == reasonJobSeries {
 			s.job.refused.Add(1)
 		}
-		s.drop(c.reason, parser.DisplayName(f.Name), nil)
+		s.drop(c.reason, f.Name, nil)
 	}
 	return c.series
 }
@@ -394,10 +398,10 @@ func (s *Session) lookup(f *parser.Field) *series {
 // server counts it).
 func (s *Session) Oversized(dropped int) {
 	if !s.inBatch {
-		s.now = s.e.now()
+		s.now, s.dropNoted = s.e.now(), false
 	}
 	s.cur = nil
-	s.drop(reasonOversized, "", fmt.Errorf("a message of %d bytes, longer than --max-message-bytes: end messages with a newline", dropped))
+	s.drop(reasonOversized, nil, fmt.Errorf("a message of %d bytes, longer than --max-message-bytes: end messages with a newline", dropped))
 }
 
 // Close ends the session when its connection ends. The job finished cleanly
