@@ -278,3 +278,17 @@ func write(t *testing.T, c net.Conn, s string) {
 		t.Fatal(err)
 	}
 }
+
+// requireTool finds a command the test needs: missing, it fails in CI
+// (scripts/test installs it) and skips elsewhere.
+func requireTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required in CI (apt-get install %s)", name, pkg)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return path
+}

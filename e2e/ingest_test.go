@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -115,14 +114,7 @@ func TestSeedFormatsEndToEnd(t *testing.T) {
 // promtoolCheckMetrics runs Prometheus' own linter on an exposition.
 func promtoolCheckMetrics(t *testing.T, body string) {
 	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool is required in CI (apt-get install prometheus)")
-		}
-		t.Skip("promtool not installed")
-	}
-	cmd := exec.Command(path, "check", "metrics")
+	cmd := exec.Command(requireTool(t, "promtool", "prometheus"), "check", "metrics")
 	cmd.Stdin = strings.NewReader(body)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -35,14 +35,7 @@ const rTimeout = 2 * time.Minute
 // except in CI, where a missing R must fail rather than pass silently.
 func requireR(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("Rscript")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("Rscript is required in CI (apt-get install r-base-core)")
-		}
-		t.Skip("Rscript not installed")
-	}
-	return path
+	return requireTool(t, "Rscript", "r-base-core")
 }
 
 // rExample is the absolute path of a script in examples/r.

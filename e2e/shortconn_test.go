@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"sync"
 	"sync/atomic"
@@ -13,20 +12,6 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 )
-
-// requireTool finds a command the test needs: missing, it fails in CI
-// (scripts/test installs it) and skips elsewhere.
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI (apt-get install %s)", name, pkg)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return path
-}
 
 // samples counts a family's samples.
 func samples(mfs map[string]*dto.MetricFamily, name string) int {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -22,14 +21,7 @@ const browserTimeout = 90 * time.Second
 // when it is missing, except in CI, where a missing browser must fail.
 func requireChromium(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is required in CI (apt-get install chromium)")
-		}
-		t.Skip("chromium not installed")
-	}
-	return path
+	return requireTool(t, "chromium", "chromium")
 }
 
 // artifactsDir is where tests leave files for humans: $REXPORTER_ARTIFACTS_DIR,

@@ -22,14 +22,7 @@ import (
 // must fail rather than pass silently.
 func requirePrometheus(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("prometheus")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("prometheus is required in CI (apt-get install prometheus)")
-		}
-		t.Skip("prometheus not installed")
-	}
-	return path
+	return requireTool(t, "prometheus", "prometheus")
 }
 
 // promServer is a real Prometheus server started by a test.

@@ -290,13 +290,6 @@ func (s *Server) parkListener(l net.Listener) bool {
 	return true
 }
 
-// paused reports whether a pause is under way.
-func (s *Server) paused() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.pz != nil
-}
-
 // requestPause makes the connection's next (or current) read fail at once,
 // so that it parks for p. It reports false for a connection that has
 // ended already. Called with Server.mu held.
