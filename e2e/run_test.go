@@ -471,6 +471,15 @@ invisible(optim(c(-1.2, 1), fr, method = "BFGS", control = list(trace = 1, REPOR
 	if v, ok := value(mfs, "optim_value", job...); !ok || v > 1e-3 {
 		t.Errorf("optim_value = %v (present %v), want the final value near 0", v, ok)
 	}
+	// Each metric names where it was read in its HELP text.
+	for name, source := range map[string]string{
+		"txt_progress_ratio": `in the txtProgressBar output, where it is "txtProgressBar"`,
+		"optim_value":        `in the optim/nnet trace output, where it is "value"`,
+	} {
+		if mf := mfs[name]; mf == nil || !strings.Contains(mf.GetHelp(), source) {
+			t.Errorf("HELP of %s = %q, want it to name its source (%s)", name, mf.GetHelp(), source)
+		}
+	}
 	// Without recognisers the same output gives nothing.
 	e2 := startExporter(t)
 	p2 := startRun(t, []string{"--to", e2.ingest, "--job", "plain", "--no-recognise"}, script)

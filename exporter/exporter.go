@@ -14,6 +14,7 @@ import (
 
 	"github.com/rexporter/rexporter/mapping"
 	"github.com/rexporter/rexporter/parser"
+	"github.com/rexporter/rexporter/recognise"
 )
 
 // Options configure an Exporter. The zero value of each field means its default.
@@ -48,6 +49,11 @@ type Options struct {
 	// Defaults DefaultStallFactor, DefaultStallMin, DefaultStallMax.
 	StallFactor        float64
 	StallMin, StallMax time.Duration
+	// Recognisers, when set, makes the recognisers of a connection (see
+	// package recognise): a message that does not parse is offered to them
+	// (serve --recognise), so that the output of R packages piped to
+	// rexporter gives metrics as under rexporter run.
+	Recognisers func() *recognise.Set
 }
 
 // DefaultMaxSeries is the default of Options.MaxSeries.
@@ -86,6 +92,7 @@ type Exporter struct {
 	bindings map[string]*binding // raw R name -> how it maps, while it has series
 	metrics  map[string]*metric  // base name -> metric
 	taken    map[string]*metric  // every family and sample name -> the metric using it
+	helps    map[string]string   // raw R name -> its `run: help` text, for metrics made later
 	list     []*series           // for scraping
 	jobs     map[string]*job     // job name -> job
 	// identities are the job names of connections that have not named
@@ -142,7 +149,7 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 	}
 	e := &Exporter{
 		opts:         opts,
-		self:         newSelfMetrics(self, opts.MaxSeries),
+		self:         newSelfMetrics(self, opts.MaxSeries, opts.Recognisers != nil),
 		logger:       logger,
 		now:          now,
 		mapper:       opts.Mapper,
@@ -150,6 +157,7 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 		bindings:     map[string]*binding{},
 		metrics:      map[string]*metric{},
 		taken:        map[string]*metric{},
+		helps:        map[string]string{},
 		jobs:         map[string]*job{},
 		identities:   map[string]*identity{},
 		jobFams:      newJobFamilies(),

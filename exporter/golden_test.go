@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/rexporter/rexporter/mapping"
+	"github.com/rexporter/rexporter/recognise"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden .prom files from the current output")
@@ -27,6 +28,7 @@ var fixedNow = time.Date(2026, 11, 25, 17, 6, 16, 0, time.UTC)
 var goldenOptions = map[string]Options{
 	"max_series": {MaxSeries: 2},
 	"namespace":  {Namespace: "r"},
+	"recognised": {Recognisers: func() *recognise.Set { return recognise.NewSet() }},
 }
 
 // TestGolden feeds each testdata/<case>.in, one message per line, through

@@ -22,6 +22,10 @@ const (
 	MaxParamKeyBytes   = 64
 	// MaxErrorLineBytes bounds the job's last error line.
 	MaxErrorLineBytes = 256
+	// MaxHelps bounds the R names described with `run: help` (over all
+	// jobs; later new names are ignored), MaxHelpBytes each description.
+	MaxHelps     = 4096
+	MaxHelpBytes = 256
 )
 
 // The ending states that `run:` messages give a job (see job.state).
@@ -104,6 +108,11 @@ func (s *Session) applyRun(m *parser.Message) {
 	case parser.RunDropped:
 		n, _ := strconv.ParseUint(string(m.Arg), 10, 64)
 		r.dropped = max(r.dropped, n)
+	case parser.RunHelp:
+		name, text := parser.RunParamKV(m.Arg)
+		if _, ok := e.helps[string(name)]; ok || len(e.helps) < MaxHelps {
+			e.helps[string(name)] = boundText(parser.DisplayName(text), MaxHelpBytes)
+		}
 	}
 }
 

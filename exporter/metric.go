@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -35,6 +36,7 @@ type metric struct {
 	labelNames []string        // the mapping's label names, sorted
 	names      []string        // every family and sample name it occupies
 	display    string          // the R name that created it, for HELP texts
+	described  string          // its `run: help` text when it was made, for HELP texts
 
 	families []family // sorted by name
 	plain    descs    // without the r_job label
@@ -77,40 +79,42 @@ type descs struct {
 	labelNames []string // the label names of the series, in the order of their values
 }
 
-func newMetric(base string, kind valueKind, unit parser.Unit, mp mapping.Mapping, display string) *metric {
+func newMetric(base string, kind valueKind, unit parser.Unit, mp mapping.Mapping, display, described string) *metric {
 	m := &metric{
-		base:    base,
-		kind:    kind,
-		unit:    unit,
-		mp:      mp,
-		names:   familyNames(base, kind, mp),
-		display: display,
-		owners:  map[string]*binding{},
+		base:      base,
+		kind:      kind,
+		unit:      unit,
+		mp:        mp,
+		names:     familyNames(base, kind, mp),
+		display:   display,
+		described: described,
+		owners:    map[string]*binding{},
 	}
 	for _, l := range mp.Labels {
 		m.labelNames = append(m.labelNames, l.Name)
 	}
-	m.families = m.newFamilies(display)
+	m.families = m.newFamilies(display, described)
 	m.plain = m.newDescs(m.labelNames)
 	return m
 }
 
-// help builds a HELP text: the rule's text if any, then the family's meaning,
-// which ends with the word that leads to the R name ("Last value of").
-func help(mp mapping.Mapping, meaning, display string) string {
+// help builds a HELP text: the rule's text if any, else the job's own
+// description of the name (`run: help`), then the family's meaning, which
+// ends with the word that leads to the R name ("Last value of").
+func help(mp mapping.Mapping, described, meaning, display string) string {
 	h := meaning + " R name " + quote(display) + "."
-	if mp.Help != "" {
-		h = strings.TrimSuffix(mp.Help, ".") + ". " + h
+	if first := cmp.Or(mp.Help, described); first != "" {
+		h = strings.TrimSuffix(first, ".") + ". " + h
 	}
 	return h
 }
 
 // newFamilies lists the families of the metric, sorted by name.
-func (m *metric) newFamilies(display string) []family {
+func (m *metric) newFamilies(display, described string) []family {
 	mp := m.mp
 	var fs []family
 	add := func(kind famKind, name, meaning, typ string) {
-		fs = append(fs, family{kind: kind, name: name, help: help(mp, meaning, display), typ: typ})
+		fs = append(fs, family{kind: kind, name: name, help: help(mp, described, meaning, display), typ: typ})
 	}
 	switch m.kind {
 	case kindProgress:

@@ -66,19 +66,23 @@ type selfMetrics struct {
 	rejectedValues  map[string]prometheus.Counter
 	foldedStates    prometheus.Counter
 	missingValues   prometheus.Counter
+	recognised      prometheus.Counter
 	nonFiniteValues prometheus.Counter
 	series          prometheus.Gauge
 	maxSeries       prometheus.Gauge
 	lastMessage     prometheus.Gauge
 }
 
-func newSelfMetrics(reg prometheus.Registerer, maxSeries int) *selfMetrics {
+// newSelfMetrics registers the self-metrics with reg;
+// rexporter_recognised_lines_total only when recognising is on.
+func newSelfMetrics(reg prometheus.Registerer, maxSeries int, recognising bool) *selfMetrics {
 	f := promauto.With(reg)
 	m := &selfMetrics{
 		messages: f.NewCounter(prometheus.CounterOpts{
 			Name: "rexporter_messages_total",
 			Help: "Messages parsed successfully and applied to metrics.",
 		}),
+		recognised: recognisedCounter(reg, recognising),
 		missingValues: f.NewCounter(prometheus.CounterOpts{
 			Name: "rexporter_missing_values_total",
 			Help: "Fields whose value was R's NA: the gauge keeps its last value, nothing else changes.",
@@ -170,4 +174,17 @@ func (m *selfMetrics) parseError(err error) string {
 	}
 	m.parseErrors[len(m.parseErrors)-1].Inc()
 	return otherParseReason
+}
+
+// recognisedCounter counts the lines recognisers read; it is registered
+// (exposed) only when they are on, and counts nothing otherwise.
+func recognisedCounter(reg prometheus.Registerer, on bool) prometheus.Counter {
+	opts := prometheus.CounterOpts{
+		Name: "rexporter_recognised_lines_total",
+		Help: "Lines that were no message but that a recogniser read (serve --recognise): the output of an R package, such as a progress bar or an optimiser trace.",
+	}
+	if !on {
+		return prometheus.NewCounter(opts)
+	}
+	return promauto.With(reg).NewCounter(opts)
 }

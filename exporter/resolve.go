@@ -118,7 +118,7 @@ func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit) (*met
 		e.logRejected(reasonMaxSeries, b.display, base, "")
 		return nil, reasonMaxSeries
 	}
-	m := newMetric(base, kind, unit, b.mp, b.display)
+	m := newMetric(base, kind, unit, b.mp, b.display, e.helps[b.raw])
 	e.metrics[base] = m
 	for _, n := range m.names {
 		e.taken[n] = m

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rexporter/rexporter/parser"
+	"github.com/rexporter/rexporter/recognise"
 )
 
 // slowCacheSize bounds a session's cache of names that the name table does
@@ -61,6 +62,11 @@ type Session struct {
 	// when the exporter's generation does (series removed, mapping reloaded).
 	cache map[string]cached
 	gen   uint64
+	// rec reads what R packages print in lines that are no message (made
+	// at the first such line, with Options.Recognisers); recognising says
+	// its updates are being applied.
+	rec         *recognise.Set
+	recognising bool
 	// recent holds series this session used lately, by a cheap hash of
 	// the name: a connection sends the same few names over and over, and
 	// checking a candidate costs less than hashing for the name table.
@@ -182,6 +188,9 @@ func (s *Session) message(msg []byte) {
 	}
 	s.cur = msg
 	if err := parser.Parse(msg, &s.msg); err != nil {
+		if e.opts.Recognisers != nil && s.recognise(msg) {
+			return
+		}
 		s.drop(e.self.parseError(err), nil, err)
 		s.tap(msg, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -65,6 +66,7 @@ func (e *Exporter) snapshot() *stateDoc {
 	for _, k := range e.tombKeys() {
 		doc.Tombs = append(doc.Tombs, *e.tombs.byKey[k])
 	}
+	doc.Helps = e.helpsToSave()
 	return doc
 }
 
@@ -204,6 +206,11 @@ func (e *Exporter) apply(doc *stateDoc) LoadStats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.self.messages.Add(float64(doc.Messages))
+	for name, text := range doc.Helps {
+		if _, ok := e.helps[name]; !ok && len(e.helps) < MaxHelps {
+			e.helps[name] = boundText(text, MaxHelpBytes)
+		}
+	}
 	for _, js := range doc.Jobs {
 		if _, ok := e.jobs[js.Name]; ok {
 			continue
@@ -309,4 +316,26 @@ func unitAllowed(mp mapping.Mapping, unit parser.Unit) bool {
 		return mp.Units&mapping.UnitsPercent != 0
 	}
 	return true
+}
+
+// helpsToSave lists the `run: help` descriptions a restore needs: each
+// existing metric's as it was made (a description sent after a metric's
+// first value only applies once the metric is made again), and the others.
+// Called with e.mu held.
+func (e *Exporter) helpsToSave() map[string]string {
+	if len(e.helps) == 0 {
+		return nil
+	}
+	helps := maps.Clone(e.helps)
+	for raw, b := range e.bindings {
+		if b.metric == nil {
+			continue
+		}
+		if b.metric.described == "" {
+			delete(helps, raw)
+		} else {
+			helps[raw] = b.metric.described
+		}
+	}
+	return helps
 }

@@ -48,6 +48,9 @@ type stateDoc struct {
 	Series   []seriesRec `json:"series"`
 	// Tombs are the totals of counters that expired (see tomb).
 	Tombs []seriesRec `json:"tombstones,omitempty"`
+	// Helps are the descriptions `run: help` gave R names (raw name ->
+	// text), so restored metrics keep their HELP text.
+	Helps map[string]string `json:"helps,omitempty"`
 }
 
 // jobState is one job.

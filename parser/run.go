@@ -22,11 +22,13 @@ const (
 	RunRSS             // run: rss 104857600     resident memory of the job's processes, bytes
 	RunIgnored         // run: ignored 12        output lines of the job that were no message, so far
 	RunDropped         // run: dropped 3         lines rexporter run could not deliver, so far
+	RunHelp            // run: help loss=Training loss   a description of an R name, for its HELP text
 )
 
 var runVerbs = map[string]RunVerb{
 	"exit": RunExit, "signal": RunSignal, "oom": RunOOM, "error": RunError,
 	"param": RunParam, "cpu": RunCPU, "rss": RunRSS, "ignored": RunIgnored, "dropped": RunDropped,
+	"help": RunHelp,
 }
 
 // String returns the verb as written.
@@ -61,7 +63,7 @@ func parseRun(rest []byte, m *Message) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	if verb != RunError && verb != RunParam && bytes.ContainsAny(arg, ",;") {
+	if verb != RunError && verb != RunParam && verb != RunHelp && bytes.ContainsAny(arg, ",;") {
 		return false, nil // several fields after all: `run: exit 1, x: 2`
 	}
 	m.Kind, m.Verb, m.Arg = KindRun, verb, arg
@@ -87,6 +89,10 @@ func parseRun(rest []byte, m *Message) (bool, error) {
 		if k, _, ok := bytes.Cut(arg, []byte("=")); !ok || len(trimSpace(k)) == 0 {
 			return true, newError(ErrBadValue, "run param (want key=value)", val, nil)
 		}
+	case RunHelp:
+		if k, v, ok := bytes.Cut(arg, []byte("=")); !ok || len(trimSpace(k)) == 0 || len(trimSpace(v)) == 0 {
+			return true, newError(ErrBadValue, "run help (want name=text)", val, nil)
+		}
 	}
 	if len(arg) == 0 {
 		return true, newError(ErrEmptyValue, "run "+verb.String(), val, nil)
@@ -94,8 +100,9 @@ func parseRun(rest []byte, m *Message) (bool, error) {
 	return true, nil
 }
 
-// RunParamKV splits the argument of a `run: param` message into its key and
-// value, both trimmed.
+// RunParamKV splits the argument of a `run: param` or `run: help` message
+// into its key (the parameter, or the R name described) and value, both
+// trimmed.
 func RunParamKV(arg []byte) (key, value []byte) {
 	k, v, _ := bytes.Cut(arg, []byte("="))
 	return trimSpace(k), trimSpace(v)

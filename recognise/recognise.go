@@ -1,5 +1,7 @@
 package recognise
 
+import "strconv"
+
 // Stream says which output of the job a line came from. Each stream has its
 // own line buffer and its own recogniser state, so interleaved stdout and
 // stderr never mix.
@@ -63,6 +65,14 @@ type Update struct {
 	Kind  Kind
 	// Source names the recogniser and format, for a HELP text ("optim/nnet trace").
 	Source string
+}
+
+// Help describes where an update's metric comes from, for its HELP text:
+// the source's output and the name it prints there.
+//
+//	Recognised by rexporter in the gbm verbose output, where it is "TrainDeviance"
+func Help(u Update) string {
+	return "Recognised by rexporter in the " + u.Source + " output, where it is " + strconv.Quote(u.RName)
 }
 
 // Line is one line of output handed to a Recogniser. Its Text is only valid

@@ -49,6 +49,7 @@ type ServeCmd struct {
 	TailWait        time.Duration `default:"500ms" help:"An unterminated message that does not look finished (it ends in a name or after ':', or the connection's last message ended with a newline) is complete after this long without new bytes (at least --quiet-gap)."`
 	ShutdownTimeout time.Duration `default:"10s" help:"On SIGINT/SIGTERM, how long to apply what was received before giving up."`
 	Echo            bool          `help:"Print every received message to stdout, as the blog's server.R did."`
+	Recognise       bool          `help:"Offer lines that are no message to the recognisers of rexporter run (progress bars, nnet/optim/nlminb/glm/lme4 traces, gbm and randomForest tables, caret folds, Stan chains), for R output piped or sent here (Rscript job.R 2>&1 | nc HOST 6000)."`
 	ConfigFile      string        `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file (YAML): how R names become metrics. Reloaded on SIGHUP and POST /-/reload."`
 	EnableLifecycle bool          `name:"web.enable-lifecycle" help:"Enable POST /-/reload and POST /-/restart (without it, 403)."`
 

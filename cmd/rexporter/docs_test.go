@@ -141,7 +141,7 @@ func TestDocsSelfMetrics(t *testing.T) {
 	done := make(chan int, 1)
 	var stderr bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"--listen", ingestAddr, "--listen", "udp://127.0.0.1:0", "--metrics", webAddr, "--max-series", "1", "--log.level", "error"},
+		done <- run(ctx, []string{"--listen", ingestAddr, "--listen", "udp://127.0.0.1:0", "--metrics", webAddr, "--max-series", "1", "--recognise", "--log.level", "error"},
 			strings.NewReader(""), io.Discard, &stderr)
 	}()
 	t.Cleanup(func() {

@@ -30,6 +30,7 @@ type PipeCmd struct {
 	ConfigFile    string        `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Without --to: mapping file (YAML), as for serve."`
 	Namespace     string        `placeholder:"PREFIX" help:"Without --to: prefix for every metric built from R names, as for serve."`
 	WebConfigFile string        `name:"web.config.file" type:"existingfile" placeholder:"FILE" help:"Without --to: exporter-toolkit web configuration file for TLS and basic auth."`
+	Recognise     bool          `help:"Without --to: also read what common R packages print (progress bars, optimiser traces, gbm and randomForest tables, caret folds, Stan chains), as rexporter run does."`
 }
 
 // Validate implements kong's cross-field checks.
@@ -59,6 +60,9 @@ func (c *PipeCmd) Run(e *env, logger *slog.Logger) error {
 // --listen, and standard input as its one connection.
 func (c *PipeCmd) serveCmd() (*ServeCmd, error) {
 	args := []string{"--metrics", strings.Join(c.Metrics, ",")}
+	if c.Recognise {
+		args = append(args, "--recognise")
+	}
 	for flag, v := range map[string]string{"--config.file": c.ConfigFile, "--namespace": c.Namespace, "--web.config.file": c.WebConfigFile} {
 		if v != "" {
 			args = append(args, flag, v)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"sync"
 )
@@ -17,10 +18,12 @@ type outbox struct {
 	closed  bool
 	notify  chan struct{}
 
-	// preamble is said first on every new connection: the job's name and
-	// parameters, so that an exporter restarted mid-run knows them again.
+	// preamble is said first on every new connection: the job's name,
+	// parameters and descriptions, so that an exporter restarted mid-run
+	// knows them again.
 	job    string
 	params []string // run: param lines, in order, one per key
+	helps  []string // run: help lines, in order
 }
 
 func newOutbox(max int, job string) *outbox {
@@ -100,11 +103,19 @@ func (o *outbox) setParam(key, line string) {
 	}
 }
 
+// describe queues a run: help line and keeps it for later connections.
+func (o *outbox) describe(line string) {
+	o.mu.Lock()
+	o.helps = append(o.helps, line)
+	o.mu.Unlock()
+	o.push(line)
+}
+
 // preambleLines returns what a new connection says first.
 func (o *outbox) preambleLines() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return append([]string{"job: " + o.job}, o.params...)
+	return slices.Concat([]string{"job: " + o.job}, o.params, o.helps)
 }
 
 func (o *outbox) droppedLines() uint64 {

@@ -14,10 +14,16 @@ type recogniser struct {
 	mu  sync.Mutex
 	set *recognise.Set
 	o   *outbox
+	// described are the metric names whose `run: help` was sent.
+	described map[string]bool
 }
 
+// maxDescribed bounds the names a recogniser describes (a user's
+// recogniser with a name group may find many).
+const maxDescribed = 1024
+
 func newRecogniser(o *outbox) *recogniser {
-	return &recogniser{set: recognise.NewSet(), o: o}
+	return &recogniser{set: recognise.NewSet(), o: o, described: map[string]bool{}}
 }
 
 // chunk feeds output as it was written (runner.Config.OnChunk).
@@ -37,21 +43,13 @@ func (r *recogniser) flush() {
 
 func (r *recogniser) push(ups []recognise.Update) {
 	for _, u := range ups {
-		r.o.push(updateMessage(u))
+		if !r.described[u.Name] && len(r.described) < maxDescribed {
+			// Before the first value, so that the metric is made with it.
+			r.o.describe("run: help " + u.Name + "=" + recognise.Help(u))
+			r.described[u.Name] = true
+		}
+		r.o.push(u.Message())
 	}
-}
-
-// updateMessage writes an update in rexporter's grammar: the metric name
-// the recogniser gives (its source first: optim_value, gbm_train_deviance)
-// as the R name, and the value.
-func updateMessage(u recognise.Update) string {
-	switch u.Kind {
-	case recognise.Progress:
-		return u.Name + ": " + formatNum(u.Value) + "/" + formatNum(u.Total)
-	case recognise.State:
-		return u.Name + ": " + u.State
-	}
-	return u.Name + ": " + formatNum(u.Value)
 }
 
 func streamOf(stream int) recognise.Stream {

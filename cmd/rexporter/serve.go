@@ -22,6 +22,7 @@ import (
 
 	"github.com/rexporter/rexporter/exporter"
 	"github.com/rexporter/rexporter/ingest"
+	"github.com/rexporter/rexporter/recognise"
 )
 
 // Run serves: it receives R messages on --listen and exposes metrics on
@@ -62,6 +63,9 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	c.StallFlags.options(&opts)
 	if c.Echo {
 		opts.Echo = e.stdout
+	}
+	if c.Recognise {
+		opts.Recognisers = func() *recognise.Set { return recognise.NewSet() }
 	}
 	exp, err := exporter.New(opts, user, self, logger, time.Now)
 	if err != nil {
