@@ -166,7 +166,7 @@
 // has:
 //
 //   - name: its name, required. The metric name of its value group when it
-//     has no name group, and the source its HELP names. Two recognisers
+//     has no name group, and the Source of its updates. Two recognisers
 //     whose names give the same metric name are an error.
 //   - regexp: a regular expression (Go's RE2 syntax, at most 4096 bytes),
 //     required, not anchored. Its named groups say what to take: value (the
