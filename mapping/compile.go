@@ -92,6 +92,7 @@ func build(file string, cfg *config) (*Mapper, error) {
 	for i := range cfg.rules {
 		compileRule(file, &cfg.rules[i], def, &m.rules[i], defSt, errs)
 	}
+	m.recognisers = compileRecognisers(file, cfg.recognisers, errs)
 	if len(errs.errs) == 0 {
 		checkReachable(m.rules, errs)
 		checkConflicts(m.rules, errs)

@@ -14,8 +14,9 @@ import (
 
 // config is a mapping file as written, before defaults are filled in.
 type config struct {
-	defaults section
-	rules    []section
+	defaults    section
+	rules       []section
+	recognisers []recogniserSpec
 }
 
 // famSet is a set of metric families.
@@ -146,7 +147,7 @@ func decode(data []byte, errs *errorList) *config {
 		return cfg
 	}
 	if root.Kind != yaml.MappingNode {
-		errs.add(root.Line, "the file must be a mapping with the keys defaults and rules")
+		errs.add(root.Line, "the file must be a mapping with the keys defaults, rules and recognisers")
 		return cfg
 	}
 	seen := map[string]int{}
@@ -162,11 +163,10 @@ func decode(data []byte, errs *errorList) *config {
 			d.section(v, &cfg.defaults, defaultKey)
 		case "rules":
 			cfg.rules = d.rules(v)
+		case "recognisers":
+			cfg.recognisers = d.recognisers(v)
 		default:
-			hint := suggest(k.Value, []string{"defaults", "rules"})
-			if hint == "" {
-				hint = " (the top level has defaults and rules)"
-			}
+			hint := suggestOr(k.Value, []string{"defaults", "rules", "recognisers"}, " (the top level has defaults, rules and recognisers)")
 			errs.add(k.Line, "unknown top-level key %q%s", k.Value, hint)
 		}
 	})

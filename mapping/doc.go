@@ -62,6 +62,9 @@
 //	    labels: {split: "$1"}
 //	  - match: "debug *"
 //	    drop: true
+//	recognisers:                         # for rexporter run: lines of the job's output
+//	  - name: keras epoch
+//	    regexp: '^Epoch (?P<epoch>\d+)/\d+ .* loss: (?P<loss>\S+)'
 //
 // Keys of a rule:
 //
@@ -152,6 +155,32 @@
 //     static.
 //   - drop, in defaults: true drops every name no rule matches, so that only
 //     the names rules map are exported.
+//
+// # Recognisers
+//
+// The recognisers list holds the user's own recognisers (see
+// recognise.NewRegexp) for a format no built-in recogniser knows: `rexporter
+// run` tries them, in file order and before the built-in ones, on every
+// line the job prints, and what they take from a line becomes messages of
+// the job, mapped by the rules like any other. At most MaxRecognisers; each
+// has:
+//
+//   - name: its name, required. The metric name of its value group when it
+//     has no name group, and the Source of its updates. Two recognisers
+//     whose names give the same metric name are an error.
+//   - regexp: a regular expression (Go's RE2 syntax, at most 4096 bytes),
+//     required, not anchored. Its named groups say what to take: value (the
+//     number; the metric is named by the name group if there is one, else
+//     by the recogniser's name), total (with value: a progress of that
+//     total), and every other named group a metric of its own named by the
+//     group. Values are read like message values, with units.
+//
+// Load compiles every regexp, so an expression that does not compile, has no
+// group to take a value from, or a name without a letter or digit is an error
+// with its line; Error unwraps to recognise.ErrBadRegexp, ErrNoValue or
+// ErrBadName. Mapper.Recognisers lists them and NewRecognisers makes new
+// instances for a job. They are not part of Fingerprint and serve does not
+// use them.
 //
 // # Errors
 //

@@ -36,9 +36,19 @@ func (m *Mapper) tree(defSt settings, human bool) *yaml.Node {
 	}
 	writeSettings(def, &defSt, true, human)
 	addKey(root, "defaults", def)
-	if len(m.rules) == 0 {
-		return root
+	if len(m.rules) > 0 {
+		addKey(root, "rules", m.rulesNode(human))
 	}
+	if human && len(m.recognisers) > 0 {
+		key := strNode("recognisers")
+		key.HeadComment = "rexporter run tries these on every line of the job's output, in order, before the built-in recognisers."
+		root.Content = append(root.Content, key, m.recognisersNode())
+	}
+	return root
+}
+
+// rulesNode writes the rules with all settings filled in.
+func (m *Mapper) rulesNode(human bool) *yaml.Node {
 	rules := &yaml.Node{Kind: yaml.SequenceNode}
 	for i := range m.rules {
 		r := &m.rules[i]
@@ -62,8 +72,21 @@ func (m *Mapper) tree(defSt settings, human bool) *yaml.Node {
 		writeSettings(n, &r.st, false, human)
 		rules.Content = append(rules.Content, n)
 	}
-	addKey(root, "rules", rules)
-	return root
+	return rules
+}
+
+// recognisersNode writes the recognisers, each commented with its position.
+func (m *Mapper) recognisersNode() *yaml.Node {
+	n := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, r := range m.recognisers {
+		e := mapNode()
+		name := strNode(r.Name)
+		name.LineComment = r.ID
+		addKey(e, "name", name)
+		addKey(e, "regexp", strNode(r.Regexp))
+		n.Content = append(n.Content, e)
+	}
+	return n
 }
 
 // writeSettings adds the shared keys. Rules leave out the keys of families

@@ -18,6 +18,10 @@ type Error struct {
 	// Msg names the key and the problem:
 	// `rules[1].buckets.factor must be > 1`.
 	Msg string
+
+	// err is the error of another package the problem comes from
+	// (recognise.ErrBadRegexp for a recogniser's regexp), for Unwrap.
+	err error
 }
 
 // Error formats the problem as `mapping.yml:7: rules[1].buckets.factor must be > 1`.
@@ -27,6 +31,11 @@ func (e *Error) Error() string {
 	}
 	return e.File + ": " + e.Msg
 }
+
+// Unwrap returns the error of another package the problem comes from, so
+// that errors.Is(err, recognise.ErrBadRegexp) holds for a recogniser's bad
+// regexp; nil for the file's own problems.
+func (e *Error) Unwrap() error { return e.err }
 
 // maxErrors bounds how many problems one Parse reports; a file that is wrong
 // everywhere is usually not a mapping file at all.
@@ -46,6 +55,16 @@ func (l *errorList) add(line int, format string, args ...any) {
 		return
 	}
 	l.errs = append(l.errs, &Error{File: l.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// addErr is add for a problem that comes from cause, an error of another
+// package (see Error.Unwrap).
+func (l *errorList) addErr(line int, cause error, format string, args ...any) {
+	n := len(l.errs)
+	l.add(line, format, args...)
+	if len(l.errs) > n && n < maxErrors {
+		l.errs[n].(*Error).err = cause
+	}
 }
 
 func (l *errorList) err() error { return errors.Join(l.errs...) }

@@ -446,7 +446,7 @@ func TestParseErrors(t *testing.T) {
 		},
 		"top-level list": {
 			"- match: a",
-			`mapping.yml:1: the file must be a mapping with the keys defaults and rules`,
+			`mapping.yml:1: the file must be a mapping with the keys defaults, rules and recognisers`,
 		},
 		"rules not a list": {
 			"rules:\n  match: a",

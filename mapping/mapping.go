@@ -194,6 +194,7 @@ type Mapper struct {
 	exact map[string]int
 	// scan lists the other rules (globs with wildcards, regexes) in order.
 	scan        []int
+	recognisers []Recogniser
 	fingerprint string
 	dump        string
 }
@@ -251,7 +252,8 @@ func (m *Mapper) Rules() int { return len(m.rules) }
 // Fingerprint returns a hash of everything that decides how names map:
 // defaults and rules after filling, in order. File name, line numbers,
 // comments and the way a setting is spelled (a bucket spec or its list) are
-// not part of it, so a reload can tell whether anything changed.
+// not part of it, so a reload can tell whether anything changed. Nor are the
+// recognisers, which only `rexporter run` uses.
 func (m *Mapper) Fingerprint() string { return m.fingerprint }
 
 // Equal reports whether m and other map every R name the same way, rule
@@ -265,5 +267,6 @@ func (m *Mapper) Equal(other *Mapper) bool {
 
 // String returns the effective configuration as YAML that parses back to an
 // equal Mapper: the defaults and every rule with all settings filled in,
-// each rule commented with its position. For `rexporter check-config`.
+// each rule commented with its position, and the recognisers. For
+// `rexporter check-config`.
 func (m *Mapper) String() string { return m.dump }

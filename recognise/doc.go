@@ -147,5 +147,9 @@
 // parser's value grammar, so units convert: "12 ms" is 0.012.
 //
 //	re, err := recognise.NewRegexp("val loss", `^val_loss=(?P<value>\S+)$`)
-//	set := recognise.NewSet(append(recognise.Default(), re)...)
+//	set := recognise.NewSet(append([]recognise.Recogniser{re}, recognise.Default()...)...)
+//
+// Users give them in the mapping file's recognisers list (package mapping,
+// which compiles them with NewRegexp); rexporter run puts them before the
+// built-in recognisers, so that a user's format wins over a built-in one.
 package recognise

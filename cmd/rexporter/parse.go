@@ -15,6 +15,7 @@ import (
 
 	"github.com/rexporter/rexporter/exporter"
 	"github.com/rexporter/rexporter/parser"
+	"github.com/rexporter/rexporter/recognise"
 )
 
 // ParseCmd is a dry run: messages in, the series they would produce out.
@@ -22,7 +23,8 @@ type ParseCmd struct {
 	ConfigFile string   `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file to apply (default: none, the built-in mapping)."`
 	Namespace  string   `placeholder:"PREFIX" help:"Prefix for every metric built from R names."`
 	Jobs       bool     `help:"Also print the job metrics (rexporter_job_*) of the dry run's connection."`
-	Messages   []string `arg:"" optional:"" help:"Messages to parse; without any, every stdin line is one. Exits 3 if any message or field is dropped."`
+	Recognise  bool     `default:"true" negatable:"" help:"Also run the recognisers of rexporter run over each line, the --config.file's own first, and say which one claims it; a line one claims is not dropped (--no-recognise: messages only)."`
+	Messages   []string `arg:"" optional:"" help:"Messages to parse (or lines of a job's output); without any, every stdin line is one. Exits 3 if any message or field is dropped."`
 }
 
 // parseDroppedExit is rexporter parse's exit code when a message was dropped.
@@ -48,13 +50,30 @@ func (c *ParseCmd) Run(e *env, logger *slog.Logger) error {
 		}
 	}
 	sess := exp.NewSession(netip.AddrPort{})
+	var rec *dryRecogniser
+	if c.Recognise {
+		rec = newDryRecogniser(m)
+	}
 	var pm parser.Message
 	dropped, droppedFields := 0, 0
 	for i, msg := range msgs {
-		if err := parser.Parse([]byte(msg), &pm); err != nil {
+		var claims []claim
+		var ups []recognise.Update
+		if rec != nil {
+			claims, ups = rec.line(msg)
+		}
+		switch err := parser.Parse([]byte(msg), &pm); {
+		case err != nil && len(claims) > 0:
+			// rexporter run ignores the line as a message (it never reaches
+			// the exporter) but reads it.
+			fmt.Fprintf(e.stdout, "# message %d: not a message (%s)\n", i+1, exporter.ParseReason(err))
+			printClaims(e.stdout, i+1, claims, ups)
+			applyUpdates(sess, ups)
+			continue
+		case err != nil:
 			dropped++
 			fmt.Fprintf(e.stdout, "# message %d: dropped (%s): %v\n", i+1, exporter.ParseReason(err), err)
-		} else {
+		default:
 			fmt.Fprintf(e.stdout, "# message %d: %s\n", i+1, describe(&pm))
 			for _, b := range pm.Bad {
 				droppedFields++
@@ -62,6 +81,8 @@ func (c *ParseCmd) Run(e *env, logger *slog.Logger) error {
 			}
 		}
 		sess.Message([]byte(msg))
+		printClaims(e.stdout, i+1, claims, ups)
+		applyUpdates(sess, ups)
 	}
 	for _, n := range exp.Names() {
 		fmt.Fprintf(e.stdout, "# R name %q -> %s (%s) by %s\n", n.RName, n.Metric, n.Kind, n.Rule)
@@ -135,7 +156,11 @@ func (c *CheckConfigCmd) Run(e *env, _ *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s: ok, %s\n%s", c.File, plural(m.Rules(), "rule", "rules"), m.String())
+	summary := plural(m.Rules(), "rule", "rules")
+	if n := len(m.Recognisers()); n > 0 {
+		summary += ", " + plural(n, "recogniser", "recognisers")
+	}
+	fmt.Fprintf(e.stdout, "%s: ok, %s\n%s", c.File, summary, m.String())
 	return nil
 }
 

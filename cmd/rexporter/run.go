@@ -31,7 +31,8 @@ type RunCmd struct {
 	Buffer         int           `default:"10000" help:"Most lines held while the exporter is unreachable; beyond it the oldest are dropped and counted."`
 	MaxLineBytes   int           `default:"65536" help:"Longest output line read as a message; longer ones pass through but are ignored."`
 	FlushTimeout   time.Duration `default:"2s" help:"When the job has ended, how long to try to deliver what is left before exiting."`
-	Recognise      bool          `default:"true" negatable:"" help:"Also turn what common R code prints into metrics: progress bars (txtProgressBar, progress, cli, pbapply), nnet/optim/nlminb/glm/lme4 traces, gbm and randomForest tables, caret folds, Stan chains (--no-recognise: off)."`
+	Recognise      bool          `default:"true" negatable:"" help:"Also turn what common R code prints into metrics: progress bars (txtProgressBar, progress, cli, pbapply), nnet/optim/nlminb/glm/lme4 traces, gbm and randomForest tables, caret folds, Stan chains, and the --config.file's own recognisers (--no-recognise: off)."`
+	ConfigFile     string        `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file (YAML): its recognisers read the job's output, before the built-in ones; without --to, its rules and defaults also map the names served here (with --to, the exporter's own file does)."`
 	StallFlags     `embed:""`
 
 	Command []string `arg:"" passthrough:"" placeholder:"COMMAND" help:"The command to run, after --: rexporter run -- Rscript job.R args."`
@@ -88,6 +89,13 @@ func jobNameOf(args []string) string {
 
 // Run runs the job and exits with its exit status.
 func (c *RunCmd) Run(e *env, logger *slog.Logger) error {
+	m, err := loadMapper(c.ConfigFile)
+	if err != nil {
+		return err
+	}
+	if c.ConfigFile != "" {
+		logger.Debug("mapping file loaded", "file", c.ConfigFile, "rules", m.Rules(), "recognisers", len(m.Recognisers()))
+	}
 	job := c.Job
 	if job == "" {
 		job = jobNameOf(c.Command)
@@ -106,7 +114,7 @@ func (c *RunCmd) Run(e *env, logger *slog.Logger) error {
 	if c.To != "" {
 		go func() { defer close(sent); sendTCP(sendCtx, c.To, o, logger) }()
 	} else {
-		srv, err := startRunServer(c, logger)
+		srv, err := startRunServer(c, m, logger)
 		if err != nil {
 			return err
 		}
@@ -154,7 +162,7 @@ func (c *RunCmd) Run(e *env, logger *slog.Logger) error {
 	var onChunk func(int, []byte)
 	var rec *recogniser
 	if c.Recognise {
-		rec = newRecogniser(o)
+		rec = newRecogniser(o, m.NewRecognisers())
 		onChunk = rec.chunk
 	}
 	res, err := runner.Run(runner.Config{

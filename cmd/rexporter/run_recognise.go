@@ -8,8 +8,9 @@ import (
 )
 
 // recogniser turns what common R packages print (progress bars, iteration
-// traces, tables, cross-validation folds, Stan chains; package recognise)
-// into messages of the job. The two output streams write concurrently.
+// traces, tables, cross-validation folds, Stan chains; package recognise),
+// and what the mapping file's own recognisers read, into messages of the
+// job. The two output streams write concurrently.
 type recogniser struct {
 	mu  sync.Mutex
 	set *recognise.Set
@@ -18,12 +19,20 @@ type recogniser struct {
 	described map[string]bool
 }
 
+// newRecogniser runs own, the mapping file's recognisers, before the
+// built-in ones, so that a user's format wins over a built-in one that
+// would claim the same line.
+func newRecogniser(o *outbox, own []recognise.Recogniser) *recogniser {
+	return &recogniser{set: recognise.NewSet(recognisers(own)...), o: o, described: map[string]bool{}}
+}
+
 // maxDescribed bounds the names a recogniser describes (a user's
 // recogniser with a name group may find many).
 const maxDescribed = 1024
 
-func newRecogniser(o *outbox) *recogniser {
-	return &recogniser{set: recognise.NewSet(), o: o, described: map[string]bool{}}
+// recognisers is own followed by new instances of the built-in recognisers.
+func recognisers(own []recognise.Recogniser) []recognise.Recogniser {
+	return append(own[:len(own):len(own)], recognise.Default()...)
 }
 
 // chunk feeds output as it was written (runner.Config.OnChunk).

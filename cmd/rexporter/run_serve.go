@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/rexporter/rexporter/exporter"
+	"github.com/rexporter/rexporter/mapping"
 	"github.com/rexporter/rexporter/status"
 )
 
@@ -25,7 +26,7 @@ type runServer struct {
 	page *status.Page
 }
 
-func startRunServer(c *RunCmd, logger *slog.Logger) (*runServer, error) {
+func startRunServer(c *RunCmd, m *mapping.Mapper, logger *slog.Logger) (*runServer, error) {
 	self := prometheus.NewRegistry()
 	self.MustRegister(
 		collectors.NewGoCollector(),
@@ -33,7 +34,7 @@ func startRunServer(c *RunCmd, logger *slog.Logger) (*runServer, error) {
 		versioncollector.NewCollector("rexporter"),
 	)
 	user := prometheus.NewRegistry()
-	opts := exporter.Options{}
+	opts := exporter.Options{Mapper: m}
 	c.StallFlags.options(&opts)
 	exp, err := exporter.New(opts, user, self, logger, time.Now)
 	if err != nil {

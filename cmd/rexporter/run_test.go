@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -68,5 +73,79 @@ func TestOutboxDropsOldest(t *testing.T) {
 	o.close()
 	if _, closed := o.take(); !closed {
 		t.Error("not closed")
+	}
+}
+
+// TestRunOwnRecognisers runs a job under `rexporter run --to` with and
+// without a mapping file and reads what reaches the exporter: the file's
+// recognisers read the job's output, before the built-in ones.
+func TestRunOwnRecognisers(t *testing.T) {
+	dir := t.TempDir()
+	own := filepath.Join(dir, "own.yml")
+	body := "recognisers:\n" +
+		"  - name: keras epoch\n    regexp: '^Epoch (?P<epoch>\\d+)/\\d+ .* loss: (?P<loss>\\S+)'\n" +
+		"  - name: my trace\n    regexp: '^iter +\\d+ value (?P<value>\\S+)$'\n"
+	if err := os.WriteFile(own, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const job = `printf 'Epoch 3/10 - 2s - loss: 0.25\niter  10 value 52.385830\n'`
+	tests := map[string]struct {
+		flags     []string
+		want, not []string
+	}{
+		"own recognisers first": {flags: []string{"--config.file", own}, want: []string{"epoch: 3", "loss: 0.25", "my_trace: 52.38583"}, not: []string{"optim_value"}},
+		"built-in only":         {want: []string{"optim_iteration: 10", "optim_value: 52.38583"}, not: []string{"epoch:", "my_trace"}},
+		"--no-recognise":        {flags: []string{"--config.file", own, "--no-recognise"}, not: []string{"epoch:", "my_trace", "optim_value"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := runTo(t, tc.flags, "sh", "-c", job)
+			for _, w := range tc.want {
+				if !strings.Contains(got, "\n"+w+"\n") {
+					t.Errorf("the exporter did not get %q:\n%s", w, got)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(got, w) {
+					t.Errorf("the exporter got %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
+
+// runTo runs `rexporter run --to` a listener of its own and returns what
+// reached it.
+func runTo(t *testing.T, flags []string, command ...string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	got := make(chan string, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer conn.Close()
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		b, _ := io.ReadAll(conn)
+		got <- string(b)
+	}()
+	args := append([]string{"run", "--to", ln.Addr().String(), "--job", "t", "--sample-interval", "1h"}, flags...)
+	args = append(append(args, "--"), command...)
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), args, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, stderr.String())
+	}
+	select {
+	case s := <-got:
+		return s
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing reached the exporter")
+		return ""
 	}
 }
