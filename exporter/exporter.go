@@ -207,6 +207,7 @@ func (e *Exporter) SetMapper(m *mapping.Mapper) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.mapper.Equal(m) {
+		e.mapper = m // what Equal leaves out (its recognisers) still changes
 		return false
 	}
 	e.mapper = m

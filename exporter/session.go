@@ -187,10 +187,10 @@ func (s *Session) message(msg []byte) {
 		e.echo(msg)
 	}
 	s.cur = msg
+	if e.opts.Recognisers != nil && s.recognise(msg) {
+		return // read by a recogniser: no message as well, as under rexporter run
+	}
 	if err := parser.Parse(msg, &s.msg); err != nil {
-		if e.opts.Recognisers != nil && s.recognise(msg) {
-			return
-		}
 		s.drop(e.self.parseError(err), nil, err)
 		s.tap(msg, err)
 		return

@@ -4,10 +4,13 @@ import (
 	"github.com/rexporter/rexporter/recognise"
 )
 
-// recognise offers a line that is no message to the connection's
-// recognisers (Options.Recognisers) and applies what they read as messages
-// of the job, each metric described (`run: help`) before its first value,
-// as rexporter run does. It reports whether a recogniser took the line.
+// recognise offers a line to the connection's recognisers
+// (Options.Recognisers) before it is read as a message, and applies what
+// they read as messages of the job, each metric described (`run: help`)
+// before its first value, as rexporter run does. It reports whether a
+// recogniser took the line; one that did is not also read as a message
+// ("Epoch 3/10 - 2s - loss: 0.25" would be a value of a name "Epoch 3/10 -
+// 2s - loss").
 //
 // The line is looked at as a whole line: the framer has already cut it, at
 // a '\n' or after the tail wait (a progress bar redrawn with '\r' and left

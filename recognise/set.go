@@ -22,6 +22,9 @@ type Set struct {
 	st    [numStreams]streamState
 	out   []Update
 	stats Stats
+	// claimed are the numbers of the '\n'-ended lines of each stream that
+	// a recogniser claimed (in any of their redraws), until taken.
+	claimed [numStreams][]uint64
 }
 
 // streamState is the unfinished line of one stream.
@@ -30,6 +33,8 @@ type streamState struct {
 	long    bool   // the line grew past MaxLine: drop it when it ends
 	redrawn bool   // a '\r' was seen since the last '\n'
 	seen    bool   // buf was recognised as a Partial line and has not grown since
+	lineNo  uint64 // the number of the current line: the '\n's seen before it
+	claimed bool   // a recogniser claimed the current line, or one of its redraws
 }
 
 // NewSet returns a Set running rs in that order. With no arguments it runs
@@ -99,6 +104,7 @@ func (s *Set) Feed(stream Stream, chunk []byte) []Update {
 			}
 			pend = nil
 			st.redrawn = false
+			s.endLine(stream)
 		} else {
 			st.redrawn = true
 			if ok && len(seg) > 0 {
@@ -142,7 +148,10 @@ func (s *Set) Flush(stream Stream) []Update {
 	} else if len(st.buf) > 0 && !st.seen {
 		s.recognise(stream, st.buf, st.redrawn, false)
 	}
-	*st = streamState{buf: st.buf[:0]}
+	if len(st.buf) > 0 || st.long || st.redrawn {
+		s.endLine(stream) // the unfinished line ends here
+	}
+	*st = streamState{buf: st.buf[:0], lineNo: st.lineNo}
 	return s.out
 }
 
@@ -156,10 +165,42 @@ func (s *Set) recognise(stream Stream, text []byte, redrawn, partial bool) bool 
 		s.out = r.Recognise(l, s.out)
 		if len(s.out) > n {
 			s.stats.Recognised++
+			s.st[stream].claimed = true
 			return true
 		}
 	}
 	return false
+}
+
+// endLine notes the end of the current line of stream (its '\n').
+func (s *Set) endLine(stream Stream) {
+	st := &s.st[stream]
+	if st.claimed && len(s.claimed[stream]) < maxClaimed {
+		s.claimed[stream] = append(s.claimed[stream], st.lineNo)
+	}
+	st.lineNo++
+	st.claimed = false
+}
+
+// maxClaimed bounds the claimed line numbers a Set keeps until they are
+// taken (TakeClaimed); beyond it, later claims are not reported.
+const maxClaimed = 4096
+
+// TakeClaimed appends to dst the numbers of the lines of stream that a
+// recogniser claimed since the last call, and forgets them. Lines are
+// numbered from 0 by the '\n's that end them, as a reader splitting the
+// same output at '\n' counts them, so that it can leave a claimed line
+// alone (rexporter run does not also read it as a message: a line
+// "Epoch 3/10 - 2s - loss: 0.25" that the user's recogniser reads is no
+// value of a name "Epoch 3/10 - 2s - loss"). A line counts as claimed when
+// any of its redraws was.
+func (s *Set) TakeClaimed(stream Stream, dst []uint64) []uint64 {
+	if stream >= numStreams {
+		stream = Stderr
+	}
+	dst = append(dst, s.claimed[stream]...)
+	s.claimed[stream] = s.claimed[stream][:0]
+	return dst
 }
 
 // take returns the line ending with b: b itself, or b appended to the

@@ -62,14 +62,15 @@ func (c *ParseCmd) Run(e *env, logger *slog.Logger) error {
 		if rec != nil {
 			claims, ups = rec.line(msg)
 		}
-		switch err := parser.Parse([]byte(msg), &pm); {
-		case err != nil && len(claims) > 0:
-			// rexporter run ignores the line as a message (it never reaches
-			// the exporter) but reads it.
-			fmt.Fprintf(e.stdout, "# message %d: not a message (%s)\n", i+1, exporter.ParseReason(err))
+		if len(claims) > 0 {
+			// A line a recogniser claims is read by it only, under
+			// rexporter run and serve --recognise alike.
+			fmt.Fprintf(e.stdout, "# message %d: recognised, so not read as a message\n", i+1)
 			printClaims(e.stdout, i+1, claims, ups)
 			applyUpdates(sess, ups)
 			continue
+		}
+		switch err := parser.Parse([]byte(msg), &pm); {
 		case err != nil:
 			dropped++
 			fmt.Fprintf(e.stdout, "# message %d: dropped (%s): %v\n", i+1, exporter.ParseReason(err), err)
@@ -81,8 +82,6 @@ func (c *ParseCmd) Run(e *env, logger *slog.Logger) error {
 			}
 		}
 		sess.Message([]byte(msg))
-		printClaims(e.stdout, i+1, claims, ups)
-		applyUpdates(sess, ups)
 	}
 	for _, n := range exp.Names() {
 		fmt.Fprintf(e.stdout, "# R name %q -> %s (%s) by %s\n", n.RName, n.Metric, n.Kind, n.Rule)

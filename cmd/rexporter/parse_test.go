@@ -46,7 +46,7 @@ func TestOfflineCommands(t *testing.T) {
 		"check-config, one rule": {args: []string{"check-config", one}, code: 0, stdout: []string{one + ": ok, 1 rule\n"}},
 		"check-config, rules":    {args: []string{"check-config", two}, code: 0, stdout: []string{two + ": ok, 2 rules\n"}},
 		"parse, a built-in recogniser": {args: []string{"parse", "iter  10 value 52.385830"}, code: 0, stdout: []string{
-			"# message 1: not a message (no_fields)\n# message 1: recognised by built-in optim: optim_iteration 10, optim_value 52.38583\n",
+			"# message 1: recognised, so not read as a message\n# message 1: recognised by built-in optim: optim_iteration 10, optim_value 52.38583\n",
 			`# R name "optim_value" -> optim_value (number) by defaults`, `optim_value{r_job="local"} 52.38583`}, notStdout: []string{"dropped"}},
 		"parse, own recognisers first": {args: []string{"parse", "--config.file", own, "iter  10 value 52.385830", "Epoch 3/10 - 2s - loss=0.25", "hello"}, code: 3, stdout: []string{
 			"# message 1: recognised by recognisers[1] \"my trace\" (" + own + ":7): my_trace 52.38583\n",

@@ -129,9 +129,13 @@ func (c *RunCmd) Run(e *env, logger *slog.Logger) error {
 	var ignored atomic.Uint64
 	rerr := runner.NewRError(exporter.MaxErrorLineBytes)
 	var msg parser.Message
+	var rec *recogniser
 	onLine := func(stream int, line []byte) {
 		if stream == runner.Stderr {
 			rerr.Line(line)
+		}
+		if rec != nil && rec.claims(stream) {
+			return // read by a recogniser: no message as well
 		}
 		if line == nil || runner.IsRChatter(line) {
 			ignored.Add(1)
@@ -160,7 +164,6 @@ func (c *RunCmd) Run(e *env, logger *slog.Logger) error {
 		o.push(string(line))
 	}
 	var onChunk func(int, []byte)
-	var rec *recogniser
 	if c.Recognise {
 		rec = newRecogniser(o, m.NewRecognisers())
 		onChunk = rec.chunk

@@ -17,6 +17,11 @@ type recogniser struct {
 	o   *outbox
 	// described are the metric names whose `run: help` was sent.
 	described map[string]bool
+	// claimed are the numbers of the lines of each stream a recogniser
+	// claimed, not yet asked about (see claims); lineNo counts the lines
+	// asked about.
+	claimed [2][]uint64
+	lineNo  [2]uint64
 }
 
 // newRecogniser runs own, the mapping file's recognisers, before the
@@ -39,7 +44,32 @@ func recognisers(own []recognise.Recogniser) []recognise.Recogniser {
 func (r *recogniser) chunk(stream int, p []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.push(r.set.Feed(streamOf(stream), p))
+	s := streamOf(stream)
+	r.push(r.set.Feed(s, p))
+	r.claimed[s] = r.set.TakeClaimed(s, r.claimed[s])
+}
+
+// claims reports whether a recogniser claimed the next line of stream, so
+// that run does not also read it as a message ("Epoch 3/10 - 2s - loss:
+// 0.25", claimed by a keras recogniser, would be a name). It is asked once
+// for every line runner.Config.OnLine sees, in order; OnChunk has fed the
+// chunk that ended the line before.
+func (r *recogniser) claims(stream int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := streamOf(stream)
+	n := r.lineNo[s]
+	r.lineNo[s]++
+	q := r.claimed[s]
+	for len(q) > 0 && q[0] < n {
+		q = q[1:]
+	}
+	hit := len(q) > 0 && q[0] == n
+	if hit {
+		q = q[1:]
+	}
+	r.claimed[s] = q
+	return hit
 }
 
 // flush reads what is left of both streams when the job has ended.

@@ -88,14 +88,16 @@ func TestRunOwnRecognisers(t *testing.T) {
 	if err := os.WriteFile(own, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	const job = `printf 'Epoch 3/10 - 2s - loss: 0.25\niter  10 value 52.385830\n'`
+	const job = `printf 'Epoch 3/10 - 2s - loss: 0.25\niter  10 value 52.385830\n+ Fold1: intercept=TRUE\n- Fold1: intercept=TRUE\nloss: 0.5\n'`
+	// A line a recogniser claims is not also read as a message ("Epoch
+	// 3/10 - 2s - loss" would be a name); other lines still are.
 	tests := map[string]struct {
 		flags     []string
 		want, not []string
 	}{
-		"own recognisers first": {flags: []string{"--config.file", own}, want: []string{"epoch: 3", "loss: 0.25", "my_trace: 52.38583"}, not: []string{"optim_value"}},
-		"built-in only":         {want: []string{"optim_iteration: 10", "optim_value: 52.38583"}, not: []string{"epoch:", "my_trace"}},
-		"--no-recognise":        {flags: []string{"--config.file", own, "--no-recognise"}, not: []string{"epoch:", "my_trace", "optim_value"}},
+		"own recognisers first": {flags: []string{"--config.file", own}, want: []string{"epoch: 3", "loss: 0.25", "my_trace: 52.38583", "caret_folds_done: 1", "loss: 0.5"}, not: []string{"optim_value", "Epoch 3/10", "Fold1"}},
+		"built-in only":         {want: []string{"optim_iteration: 10", "optim_value: 52.38583", "caret_folds_started: 1", "Epoch 3/10 - 2s - loss: 0.25", "loss: 0.5"}, not: []string{"epoch:", "my_trace", "Fold1"}},
+		"--no-recognise":        {flags: []string{"--config.file", own, "--no-recognise"}, want: []string{"Epoch 3/10 - 2s - loss: 0.25", "loss: 0.5"}, not: []string{"epoch:", "my_trace", "optim_value", "caret_"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -64,10 +64,13 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	if c.Echo {
 		opts.Echo = e.stdout
 	}
+	var exp *exporter.Exporter
 	if c.Recognise {
-		opts.Recognisers = func() *recognise.Set { return recognise.NewSet() }
+		// The mapping file's own recognisers first, as under rexporter run;
+		// a connection gets those of the mapping in force when it needs them.
+		opts.Recognisers = func() *recognise.Set { return recognise.NewSet(recognisers(exp.Mapper().NewRecognisers())...) }
 	}
-	exp, err := exporter.New(opts, user, self, logger, time.Now)
+	exp, err = exporter.New(opts, user, self, logger, time.Now)
 	if err != nil {
 		return err
 	}
