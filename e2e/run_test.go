@@ -453,6 +453,10 @@ func TestRunRecognises(t *testing.T) {
 	requireR(t)
 	e := startExporter(t)
 	script := rScript(t, "job.R", `
+options(width = 80) # style 1 draws as many marks in all
+pb1 <- txtProgressBar(min = 0, max = 10, style = 1)
+for (i in 1:10) { setTxtProgressBar(pb1, i); Sys.sleep(0.05) }
+close(pb1)
 pb <- txtProgressBar(min = 0, max = 50, style = 3)
 for (i in 1:50) setTxtProgressBar(pb, i)
 close(pb)
@@ -467,6 +471,10 @@ invisible(optim(c(-1.2, 1), fr, method = "BFGS", control = list(trace = 1, REPOR
 	job := []string{"r_job", "recognised"}
 	if v, ok := value(mfs, "txt_progress_ratio", job...); !ok || v != 1 {
 		t.Errorf("txt_progress_ratio = %v (present %v), want 1", v, ok)
+	}
+	// Style 1 prints no number: the marks drawn, all 80 at the end.
+	if v, ok := value(mfs, "txt_progress_marks", job...); !ok || v != 80 {
+		t.Errorf("txt_progress_marks = %v (present %v), want 80", v, ok)
 	}
 	if v, ok := value(mfs, "optim_value", job...); !ok || v > 1e-3 {
 		t.Errorf("optim_value = %v (present %v), want the final value near 0", v, ok)

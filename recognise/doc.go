@@ -57,8 +57,14 @@
 //	  |==============                                        |  20%   txt_progress 20/100
 //	================                                               txt_progress_marks 16 (style 2, redrawn)
 //
-// Style 1 draws its marks without '\r' or a number and cannot be told from a
-// separator line; it is not recognised.
+//	========== (growing, style 1)                     txt_progress_marks 10
+//
+// Style 1 draws its marks without '\r' or a number, a few more at each
+// step: it is read only by a Set told to ReadGrowing (rexporter run, whose
+// chunks are the job's writes), once its line has grown in a second chunk,
+// so that a separator line written in one go (or as its text, then its
+// newline) is never taken for a bar. Styles 1 and 2 print no total, so they
+// give the marks drawn (R draws getOption("width") of them for style 1).
 //
 // Pbapply, pbapply's "timer" bar:
 //

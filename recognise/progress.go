@@ -52,6 +52,18 @@ func (r *TxtProgressBar) Recognise(l Line, out []Update) []Update {
 	return append(out, Update{Name: "txt_progress_marks", RName: "txtProgressBar marks", Value: float64(len(t)), Kind: Gauge, Source: "txtProgressBar"})
 }
 
+// RecogniseGrowing implements Grower: style 1 draws its marks without '\r'
+// or a number, a few more at each step, so its line grows until close()
+// ends it: the marks drawn so far give txt_progress_marks. A read cannot
+// cut a mark in two, so the count is never more than was drawn.
+func (r *TxtProgressBar) RecogniseGrowing(l Line, out []Update) []Update {
+	t := l.Text
+	if len(t) == 0 || t[0] == ' ' || !isMarks(t, false) {
+		return out
+	}
+	return append(out, Update{Name: "txt_progress_marks", RName: "txtProgressBar marks", Value: float64(len(t)), Kind: Gauge, Source: "txtProgressBar"})
+}
+
 // isMarks reports whether b is a run of one ASCII mark character followed,
 // when spaces is set, by spaces only (the undrawn part of the bar); an empty
 // bar or one of spaces only is a bar at 0.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -294,5 +295,46 @@ func TestLongLine(t *testing.T) {
 	}
 	if st := set.Stats(); st.Long != 1 || st.Lines != 1 || st.Recognised != 1 {
 		t.Errorf("stats %+v, want 1 long, 1 line recognised", st)
+	}
+}
+
+// TestGrowingLines checks txtProgressBar style 1 (marks drawn a few at a
+// time, no '\r') under ReadGrowing, and the lines it must leave alone: a
+// line written in one go, or its text and then its newline, never grows.
+func TestGrowingLines(t *testing.T) {
+	tests := map[string]struct {
+		chunks  []string
+		growing bool
+		want    []float64 // txt_progress_marks values, in order
+	}{
+		"style 1, step by step":         {chunks: []string{"=======", "=======", "=======", "\n"}, growing: true, want: []float64{14, 21}},
+		"style 1, last marks and close": {chunks: []string{"=======", "=======", "=======\n"}, growing: true, want: []float64{14, 21}},
+		"style 1 after a line":          {chunks: []string{"fitting\n=====", "=====", "\n"}, growing: true, want: []float64{10}},
+		"separator in one write":        {chunks: []string{"==========\n"}, growing: true},
+		"separator then its newline":    {chunks: []string{"==========", "\n"}, growing: true},
+		"a line cut into two reads":     {chunks: []string{"C", "hain 1: done\n"}, growing: true},
+		"marks then text":               {chunks: []string{"=====", "=====Done\n"}, growing: true},
+		"without ReadGrowing":           {chunks: []string{"=======", "=======", "\n"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := NewSet()
+			if tc.growing {
+				s.ReadGrowing()
+			}
+			var got []float64
+			for _, c := range tc.chunks {
+				for _, u := range s.Feed(Stdout, []byte(c)) {
+					if u.Name != "txt_progress_marks" {
+						t.Errorf("unexpected update %+v", u)
+						continue
+					}
+					got = append(got, u.Value)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("marks %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -22,6 +22,9 @@ type Set struct {
 	st    [numStreams]streamState
 	out   []Update
 	stats Stats
+	// growing says unfinished lines that grow over chunks are offered to
+	// the Growers (ReadGrowing).
+	growing bool
 	// claimed are the numbers of the '\n'-ended lines of each stream that
 	// a recogniser claimed (in any of their redraws), until taken.
 	claimed [numStreams][]uint64
@@ -35,6 +38,7 @@ type streamState struct {
 	seen    bool   // buf was recognised as a Partial line and has not grown since
 	lineNo  uint64 // the number of the current line: the '\n's seen before it
 	claimed bool   // a recogniser claimed the current line, or one of its redraws
+	chunks  int    // chunks that added to the current line, never redrawn
 }
 
 // NewSet returns a Set running rs in that order. With no arguments it runs
@@ -88,6 +92,9 @@ func (s *Set) Feed(stream Stream, chunk []byte) []Update {
 			nl = true // "\r\n"
 			next++
 		}
+		// A line begun in an earlier chunk that this one adds to has grown
+		// (see ReadGrowing): its last state counts when it ends here.
+		grown := s.growing && st.chunks >= 1 && end > start && !st.redrawn
 		seg, ok, fresh := st.take(chunk[start:end])
 		if !ok {
 			s.stats.Long++
@@ -101,6 +108,9 @@ func (s *Set) Feed(stream Stream, chunk []byte) []Update {
 				}
 			case pend != nil:
 				s.recognise(stream, pend, true, false) // "\rbar\r\n": the bar was the line's last state
+			}
+			if grown && ok {
+				s.grow(stream, seg)
 			}
 			pend = nil
 			st.redrawn = false
@@ -118,7 +128,7 @@ func (s *Set) Feed(stream Stream, chunk []byte) []Update {
 				}
 			}
 		}
-		st.buf, st.long, st.seen = st.buf[:0], false, false
+		st.buf, st.long, st.seen, st.chunks = st.buf[:0], false, false, 0
 		start = next
 	}
 	if pend != nil {
@@ -130,6 +140,11 @@ func (s *Set) Feed(stream Stream, chunk []byte) []Update {
 			// A claimed partial redraw is not looked at again when its '\r'
 			// comes; one left alone is, as it may have been cut short.
 			st.seen = s.recognise(stream, st.buf, true, true)
+		} else if s.growing && !st.long {
+			st.chunks++
+			if st.chunks >= 2 {
+				s.grow(stream, st.buf)
+			}
 		}
 	}
 	return s.out
@@ -170,6 +185,42 @@ func (s *Set) recognise(stream Stream, text []byte, redrawn, partial bool) bool 
 		}
 	}
 	return false
+}
+
+// ReadGrowing makes the Set also read lines that grow, chunk by chunk,
+// without '\r' (txtProgressBar style 1, which draws a few more marks at each
+// step and ends its line at close()): once such a line has grown in a
+// second chunk, its text so far is offered to the Growers. Only for output
+// whose chunks are the writes of the job, as from a pipe (rexporter run): a
+// line written in one go ("==========\n", or "==========" then "\n" as
+// cat(x, "\n") writes it) never grows in a second chunk, but a reader that
+// splits writes anywhere could make a separator line look like a bar.
+func (s *Set) ReadGrowing() { s.growing = true }
+
+// Grower is a Recogniser that also reads a line while it is still being
+// written without '\r', as it grows (see ReadGrowing). A Set offers the
+// unfinished tail of such a line to its Growers only; the line is looked at
+// again as usual when it ends.
+type Grower interface {
+	RecogniseGrowing(l Line, out []Update) []Update
+}
+
+// grow offers the unfinished, never redrawn line of stream to the Growers.
+func (s *Set) grow(stream Stream, text []byte) {
+	l := Line{Stream: stream, Text: text, Partial: true}
+	n := len(s.out)
+	for _, r := range s.rs {
+		g, ok := r.(Grower)
+		if !ok {
+			continue
+		}
+		s.out = g.RecogniseGrowing(l, s.out)
+		if len(s.out) > n {
+			s.stats.Recognised++
+			s.st[stream].claimed = true
+			return
+		}
+	}
 }
 
 // endLine notes the end of the current line of stream (its '\n').

@@ -28,7 +28,9 @@ type recogniser struct {
 // built-in ones, so that a user's format wins over a built-in one that
 // would claim the same line.
 func newRecogniser(o *outbox, own []recognise.Recogniser) *recogniser {
-	return &recogniser{set: recognise.NewSet(recognisers(own)...), o: o, described: map[string]bool{}}
+	set := recognise.NewSet(recognisers(own)...)
+	set.ReadGrowing() // the job's output comes from pipes, chunk by write
+	return &recogniser{set: set, o: o, described: map[string]bool{}}
 }
 
 // maxDescribed bounds the names a recogniser describes (a user's
