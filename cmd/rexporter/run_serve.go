@@ -51,7 +51,10 @@ func startRunServer(c *RunCmd, logger *slog.Logger) (*runServer, error) {
 		closeAll(ls)
 		return nil, err
 	}
-	handler, err := newHandler(sc, user, self, exp, &ready, nil, page, nil, logger)
+	handler, err := newHandler(handlerOpts{
+		telemetryPath: sc.TelemetryPath, user: user, self: self, exp: exp,
+		ready: &ready, page: page, logger: logger,
+	})
 	if err != nil {
 		closeAll(ls)
 		return nil, err
