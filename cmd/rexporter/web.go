@@ -37,7 +37,7 @@ type handlerOpts struct {
 func newHandler(o handlerOpts) (http.Handler, error) {
 	self, logger, ready, reload := o.self, o.logger, o.ready, o.reload
 	mux := http.NewServeMux()
-	var metrics http.Handler = promhttp.HandlerFor(prometheus.Gatherers{self, o.user}, promhttp.HandlerOpts{
+	metrics := promhttp.HandlerFor(prometheus.Gatherers{self, o.user}, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
 		// Serve whatever could be gathered rather than a 500: a scrape that
 		// fails loses every series at once.
