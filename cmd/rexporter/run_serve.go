@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/rexporter/rexporter/exporter"
-	"github.com/rexporter/rexporter/status"
+	"github.com/rexporter/rexporter/internal/status"
 )
 
 // runServer is the exporter of `rexporter run` without --to: in process,

@@ -22,7 +22,7 @@ import (
 
 	"github.com/rexporter/rexporter/exporter"
 	"github.com/rexporter/rexporter/ingest"
-	"github.com/rexporter/rexporter/status"
+	"github.com/rexporter/rexporter/internal/status"
 )
 
 // Run serves: it receives R messages on --listen and exposes metrics on

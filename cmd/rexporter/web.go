@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/rexporter/rexporter/exporter"
-	"github.com/rexporter/rexporter/status"
+	"github.com/rexporter/rexporter/internal/status"
 )
 
 // handlerOpts is what newHandler serves.
