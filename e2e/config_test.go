@@ -18,13 +18,14 @@ import (
 // bucketBounds returns the classic bucket boundaries of a histogram family.
 func bucketBounds(mfs map[string]*dto.MetricFamily, name string) []float64 {
 	var out []float64
-	for _, m := range mfs[name].GetMetric() {
-		for _, b := range m.GetHistogram().GetBucket() {
-			if !math.IsInf(b.GetUpperBound(), 1) {
-				out = append(out, b.GetUpperBound())
-			}
+	ms := mfs[name].GetMetric()
+	if len(ms) == 0 {
+		return nil
+	}
+	for _, b := range ms[0].GetHistogram().GetBucket() {
+		if !math.IsInf(b.GetUpperBound(), 1) {
+			out = append(out, b.GetUpperBound())
 		}
-		break
 	}
 	return out
 }
@@ -129,8 +130,14 @@ func TestCheckConfigAndParse(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yml")
 	bad := filepath.Join(dir, "bad.yml")
-	os.WriteFile(good, []byte("rules:\n  - match: Random Poisson\n    name: poisson_draw\n    buckets: {type: discrete, min: 0, max: 30}\n"), 0o644)
-	os.WriteFile(bad, []byte("rules:\n  - match: x\n    bukets: [1]\n"), 0o644)
+	for path, text := range map[string]string{
+		good: "rules:\n  - match: Random Poisson\n    name: poisson_draw\n    buckets: {type: discrete, min: 0, max: 30}\n",
+		bad:  "rules:\n  - match: x\n    bukets: [1]\n",
+	} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	out, err := exec.Command(binary, "check-config", good).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "good.yml: ok, 1 rule\n") {

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 // The hand-over tests: SIGUSR2 makes rexporter start the binary now on
@@ -103,7 +105,7 @@ func startHandoverOn(t *testing.T, ingest, web string, extra ...string) *handove
 		_ = h.first.Wait()
 		close(exited)
 	}()
-	h.exporterProc = &exporterProc{cmd: h.first, ingest: ingest, web: web, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: exited}
+	h.exporterProc = &exporterProc{cmd: h.first, ingest: ingest, web: web, stdout: &testharness.SyncBuffer{}, stderr: &testharness.SyncBuffer{}, exited: exited}
 	t.Cleanup(func() {
 		pid := h.pid(t)
 		_ = syscall.Kill(pid, syscall.SIGTERM)

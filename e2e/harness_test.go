@@ -4,7 +4,6 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -13,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +19,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 // binary is the rexporter built once for the whole package.
@@ -58,28 +58,10 @@ type exporterProc struct {
 	cmd      *exec.Cmd
 	ingest   string // host:port of the first ingest listener
 	web      string // host:port of the first web listener
-	stdout   *syncBuffer
-	stderr   *syncBuffer
+	stdout   *testharness.SyncBuffer
+	stderr   *testharness.SyncBuffer
 	exited   chan struct{}
 	exitCode int
-}
-
-// syncBuffer is a goroutine-safe bytes buffer for a child's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startExporter runs the binary on ephemeral loopback ports with extra flags
@@ -96,7 +78,7 @@ func startExporter(t *testing.T, extra ...string) *exporterProc {
 func startExporterOn(t *testing.T, listen string, extra ...string) *exporterProc {
 	t.Helper()
 	args := append([]string{"--listen", listen, "--metrics", "127.0.0.1:0", "--log.format", "json"}, extra...)
-	p := &exporterProc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p := &exporterProc{stdout: &testharness.SyncBuffer{}, stderr: &testharness.SyncBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Stdout = p.stdout
 	pr, pw := io.Pipe()
@@ -115,18 +97,10 @@ func startExporterOn(t *testing.T, listen string, extra ...string) *exporterProc
 	found := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(pr)
+		var a testharness.Addresses
 		for sc.Scan() {
-			var line struct{ Msg, Address string }
-			if json.Unmarshal(sc.Bytes(), &line) != nil {
-				continue
-			}
-			switch {
-			case line.Msg == "listening for r messages" && p.ingest == "":
-				p.ingest = line.Address
-			case line.Msg == "Listening on" && p.web == "":
-				p.web = line.Address
-			}
-			if p.ingest != "" && p.web != "" {
+			if a.Line(sc.Bytes()) {
+				p.ingest, p.web = a.Ingest, a.Web
 				close(found)
 				break
 			}
@@ -280,15 +254,8 @@ func write(t *testing.T, c net.Conn, s string) {
 }
 
 // requireTool finds a command the test needs: missing, it fails in CI
-// (scripts/test installs it) and skips elsewhere.
+// (scripts/test installs it) and skips elsewhere (testharness.RequireTool).
 func requireTool(t *testing.T, name, pkg string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI (apt-get install %s)", name, pkg)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return path
+	return testharness.RequireTool(t, name, pkg)
 }

@@ -19,6 +19,8 @@ import (
 	"unicode/utf8"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 // These tests run the R clients in examples/r with the real Rscript against
@@ -64,8 +66,8 @@ func rScript(t *testing.T, name, code string) string {
 // rProc is one running Rscript.
 type rProc struct {
 	cmd    *exec.Cmd
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *testharness.SyncBuffer
+	stderr *testharness.SyncBuffer
 	done   chan struct{}
 	err    error // Wait's result, set before done is closed
 }
@@ -85,7 +87,7 @@ func startR(t *testing.T, env []string, script string, args ...string) *rProc {
 	// Forked children that outlive Rscript hold its output pipes open; do not
 	// wait for them forever.
 	cmd.WaitDelay = 5 * time.Second
-	r := &rProc{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	r := &rProc{cmd: cmd, stdout: &testharness.SyncBuffer{}, stderr: &testharness.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = r.stdout, r.stderr
 	if err := cmd.Start(); err != nil {
 		cancel()

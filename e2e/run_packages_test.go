@@ -25,7 +25,7 @@ expect <- function(name, value) {
 `
 
 // TestRunPackages runs tiny fits of R packages that print their progress
-// (adapted from recognise/testdata/gen) under rexporter run, with no change
+// (adapted from internal/recognise/testdata/gen) under rexporter run, with no change
 // to their code, and checks that the final value of each recognised metric
 // on /metrics is the last one the package printed. The script itself writes
 // what that is, from the fitted object, to a side file (expect()). Printed

@@ -15,13 +15,15 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 // runProc is one `rexporter run`.
 type runProc struct {
 	cmd      *exec.Cmd
-	stdout   *syncBuffer
-	stderr   *syncBuffer
+	stdout   *testharness.SyncBuffer
+	stderr   *testharness.SyncBuffer
 	done     chan struct{}
 	exitCode int
 	web      string // the --metrics address it logged, without --to
@@ -39,7 +41,7 @@ func startRun(t *testing.T, args []string, script string, cmdPrefix ...string) *
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8", "REXPORTER_ADDR=")
 	cmd.WaitDelay = 5 * time.Second
-	p := &runProc{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &runProc{cmd: cmd, stdout: &testharness.SyncBuffer{}, stderr: &testharness.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout = p.stdout
 	pr, pw := io.Pipe()
 	cmd.Stderr = io.MultiWriter(p.stderr, pw)

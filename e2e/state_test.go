@@ -15,6 +15,8 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 // TestStateFilePrometheusResets has a real Prometheus scrape rexporter
@@ -155,7 +157,7 @@ func TestSocketActivation(t *testing.T) {
 	unused := "127.0.0.1:" + unusedPort(t)
 	cmd := exec.Command(activate, "-l", ingest, "-l", web, "--fdname=ingest:web",
 		binary, "--listen", unused, "--metrics", "127.0.0.1:"+unusedPort(t), "--log.format", "json")
-	out := &syncBuffer{}
+	out := &testharness.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

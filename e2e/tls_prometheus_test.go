@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 // requirePrometheus returns the path of the prometheus server binary. It
@@ -28,7 +30,7 @@ func requirePrometheus(t *testing.T) string {
 // promServer is a real Prometheus server started by a test.
 type promServer struct {
 	addr string
-	out  *syncBuffer
+	out  *testharness.SyncBuffer
 }
 
 // startPrometheus runs the prometheus binary with a config on an ephemeral
@@ -47,7 +49,7 @@ func startPrometheus(t *testing.T, binary, config string) *promServer {
 	addr := l.Addr().String()
 	_ = l.Close()
 
-	p := &promServer{addr: addr, out: &syncBuffer{}}
+	p := &promServer{addr: addr, out: &testharness.SyncBuffer{}}
 	cmd := exec.Command(binary, "--config.file="+configFile, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--log.level=warn")
 	cmd.Stdout, cmd.Stderr = p.out, p.out

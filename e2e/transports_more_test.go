@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 // TestUnixSocket: --listen.unix-mode is applied to the socket file; a
@@ -142,7 +144,7 @@ close(con)`, binary, p.ingest))
 		cmd := exec.CommandContext(ctx, "bash", "-c", fmt.Sprintf(
 			`Rscript -e 'for (i in 1:3) { cat(sprintf("iter: %%d, loss: %%.2f\n", i, 1/i)); flush(stdout()) }; cat("bye\n")' | %s pipe --job rscript --metrics %s --linger 1h`,
 			binary, web))
-		var out syncBuffer
+		var out testharness.SyncBuffer
 		cmd.Stdout = &out
 		cmd.Stderr = &out
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 // transportCorpus is what TestTransportsSameMetrics sends through every
@@ -268,7 +270,7 @@ func normalise(body string, extra int) map[string]float64 {
 func startPipe(t *testing.T, stdin io.Reader, extra ...string) *exporterProc {
 	t.Helper()
 	args := append([]string{"pipe", "--metrics", "127.0.0.1:0", "--log.format", "json"}, extra...)
-	p := &exporterProc{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p := &exporterProc{stdout: &testharness.SyncBuffer{}, stderr: &testharness.SyncBuffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Stdin = stdin
 	p.cmd.Stdout = p.stdout

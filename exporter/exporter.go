@@ -12,9 +12,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rexporter/rexporter/internal/recognise"
 	"github.com/rexporter/rexporter/mapping"
 	"github.com/rexporter/rexporter/parser"
-	"github.com/rexporter/rexporter/recognise"
 )
 
 // Options configure an Exporter. The zero value of each field means its default.

@@ -15,8 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/rexporter/rexporter/internal/recognise"
 	"github.com/rexporter/rexporter/mapping"
-	"github.com/rexporter/rexporter/recognise"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden .prom files from the current output")

@@ -7,19 +7,6 @@ import (
 	"github.com/rexporter/rexporter/parser"
 )
 
-// reservedPrefixes are metric names that belong to the exporter itself, to the
-// Go and process collectors, to promhttp, or to the series Prometheus adds to
-// every scrape. A user metric there would shadow or break them.
-var reservedPrefixes = []string{"rexporter_", "go_", "process_", "promhttp_", "scrape_"}
-
-// reservedNames are whole names Prometheus writes for every target.
-var reservedNames = []string{"up"}
-
-// reservedSuffixes are what Prometheus and OpenMetrics reserve for counters,
-// histograms and summaries. A gauge ending in one would fail `promtool check
-// metrics` and confuse PromQL, so such a base name gets "_value" appended.
-var reservedSuffixes = []string{"_total", "_count", "_sum", "_bucket", "_created"}
-
 // valueKind is what kind of values a metric holds; the first value of an R
 // name decides it.
 type valueKind uint8
@@ -58,10 +45,10 @@ func baseName(namespace string, mp mapping.Mapping, raw []byte, unit parser.Unit
 	if namespace != "" {
 		base = namespace + "_" + base
 	}
-	for _, s := range reservedSuffixes {
-		if strings.HasSuffix(base, s) {
-			return base + "_value"
-		}
+	// A gauge ending in a reserved suffix would fail `promtool check metrics`
+	// and confuse PromQL.
+	if mapping.ReservedSuffix(base) != "" {
+		return base + "_value"
 	}
 	return base
 }
@@ -89,18 +76,12 @@ func familyNames(base string, kind valueKind, mp mapping.Mapping) []string {
 	return names
 }
 
-// reserved reports whether any of the names belongs to someone else.
+// reserved reports whether any of the names belongs to someone else (see
+// mapping.ReservedName).
 func reserved(names []string) bool {
 	for _, n := range names {
-		for _, p := range reservedPrefixes {
-			if strings.HasPrefix(n, p) {
-				return true
-			}
-		}
-		for _, r := range reservedNames {
-			if n == r {
-				return true
-			}
+		if mapping.ReservedName(n) != "" {
+			return true
 		}
 	}
 	return false

@@ -8,8 +8,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/rexporter/rexporter/internal/recognise"
 	"github.com/rexporter/rexporter/parser"
-	"github.com/rexporter/rexporter/recognise"
 )
 
 // slowCacheSize bounds a session's cache of names that the name table does

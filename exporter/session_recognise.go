@@ -1,7 +1,7 @@
 package exporter
 
 import (
-	"github.com/rexporter/rexporter/recognise"
+	"github.com/rexporter/rexporter/internal/recognise"
 )
 
 // recognise offers a line to the connection's recognisers

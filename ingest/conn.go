@@ -27,11 +27,7 @@ type conn struct {
 	// Totals for the close log.
 	totalBytes, totalMsgs int64
 
-	// quietArmed: a deadline for the pending tail is set, at armedAt.
-	// lastData: when the last read that left a tail pending returned.
-	quietArmed bool
-	armedAt    time.Time
-	lastData   time.Time
+	quiet quietGap // the pending tail's deadline (quiet.go)
 
 	mu       sync.Mutex
 	deadline time.Time // the read deadline in force (zero: none)
@@ -97,28 +93,6 @@ func (c *conn) account(n int) {
 	}
 }
 
-// tailWait is how long the pending tail may go without new data before it
-// is flushed. Each tail is judged on its own evidence, never on what the
-// connection sent before it: a tail that looks like a whole message (it
-// ends in a value, and the message before it did not end at '\n' or NUL)
-// waits QuietGap; any other (it ends in a name or right after ':', or its
-// sender ends its messages with '\n', so on a loaded machine the rest may
-// come long after its start, and cutting it would make two bad messages of
-// one good one) waits TailWait, but no longer.
-func (c *conn) tailWait() time.Duration {
-	gap := c.srv.cfg.QuietGap
-	if c.framer.TailComplete() {
-		return gap
-	}
-	return max(c.srv.cfg.TailWait, gap)
-}
-
-// arm sets the tail's deadline to at.
-func (c *conn) arm(at time.Time) {
-	c.quietArmed, c.armedAt = true, at
-	c.setDeadline(at)
-}
-
 // setDeadline sets the read deadline, but never beyond the end of a
 // shutdown drain (a zero t means none, i.e. the drain end if draining).
 func (c *conn) setDeadline(t time.Time) {
@@ -165,7 +139,6 @@ func (c *conn) serve() {
 	log := s.log.With("remote", c.remote.String())
 	log.Debug("connection opened")
 
-	gap := s.cfg.QuietGap
 	buf := make([]byte, s.cfg.ReadBufferBytes)
 	var closeErr error
 	for {
@@ -176,24 +149,7 @@ func (c *conn) serve() {
 			c.framer.Feed(buf[:n], c)
 			c.sess.End()
 			c.account(n)
-			// Quiet gap: R's write.socket sends no terminator, so a message's
-			// end is normally only seen when the next one arrives, which may
-			// be minutes later. A tail that sees no more data for a while is
-			// taken as complete instead (see tailWait). The deadline is only
-			// touched when the pending state changes or the wait gets
-			// shorter, not on every read.
-			if gap > 0 {
-				switch {
-				case c.framer.Pending():
-					c.lastData = now
-					if at := now.Add(c.tailWait()); !c.quietArmed || at.Before(c.armedAt) {
-						c.arm(at)
-					}
-				case c.quietArmed:
-					c.quietArmed = false
-					c.setDeadline(time.Time{})
-				}
-			}
+			c.dataRead(now)
 		}
 		if err == nil {
 			continue
@@ -215,27 +171,7 @@ func (c *conn) serve() {
 				closeErr = ErrShutdown
 				break
 			}
-			c.quietArmed = false
-			if !c.framer.Pending() {
-				c.setDeadline(time.Time{})
-				continue
-			}
-			// The deadline was set when the tail first appeared, and an
-			// expired deadline fails a Read without looking for data. So
-			// check that the connection really was quiet before cutting a
-			// message that may be in the middle of arriving: if data came
-			// less than the tail's wait ago, wait for that long after it
-			// instead; if this goroutine was held up (a loaded machine)
-			// and data is waiting in the socket, read that first.
-			if quietAt := c.lastData.Add(c.tailWait()); s.now().Before(quietAt) {
-				c.arm(quietAt)
-				continue
-			}
-			c.setDeadline(time.Time{})
-			if waiting, _ := dataWaiting(c.nc); waiting {
-				continue // the next read re-arms the quiet gap
-			}
-			c.flush()
+			c.quietExpired()
 			continue
 		}
 		switch {

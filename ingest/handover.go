@@ -338,11 +338,8 @@ func (c *conn) park(p *pause) bool {
 	c.pz = nil
 	c.mu.Unlock()
 	// Read on where it stopped: the tail's wait starts again.
-	if c.framer.Pending() && c.srv.cfg.QuietGap > 0 {
-		c.lastData = c.srv.now()
-		c.arm(c.lastData.Add(c.tailWait()))
-	} else {
-		c.quietArmed = false
+	if !c.rearmQuiet() {
+		c.quiet.armed = false
 		c.setDeadline(time.Time{})
 	}
 	return true
@@ -393,10 +390,7 @@ func (s *Server) Adopt(nc net.Conn, st ConnState) error {
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
-	if c.framer.Pending() && s.cfg.QuietGap > 0 {
-		c.lastData = s.now()
-		c.arm(c.lastData.Add(c.tailWait()))
-	}
+	c.rearmQuiet()
 	c.start()
 	return nil
 }

@@ -73,8 +73,34 @@ func (d *decoder) bucketList(n *yaml.Node, path string) bucketSpec {
 	return spec
 }
 
+// bucketFunc reads a generator mapping {type: linear, exponential or
+// discrete, ...}: the keys are checked here, the numbers by the kind's own
+// function, and the boundaries they give by checkBounds.
 func (d *decoder) bucketFunc(n *yaml.Node, path string) bucketSpec {
+	kind, args, ok := d.bucketArgs(n, path)
+	if !ok {
+		return bucketSpec{}
+	}
 	var spec bucketSpec
+	switch kind {
+	case "linear":
+		spec, ok = args.linear()
+	case "exponential":
+		spec, ok = args.exponential()
+	case "discrete":
+		spec, ok = args.discrete(n.Line)
+	}
+	if !ok || !d.checkBounds(n, path, spec.bounds) {
+		return bucketSpec{}
+	}
+	spec.kind = kind
+	return spec
+}
+
+// bucketArgs reads the type and the other keys of a generator mapping and
+// checks that they are the ones its kind takes, each once.
+func (d *decoder) bucketArgs(n *yaml.Node, path string) (string, bucketGen, bool) {
+	kind := ""
 	lines := map[string]int{}
 	nums := map[string]*yaml.Node{}
 	var order []string // keys other than type, in file order
@@ -91,114 +117,144 @@ func (d *decoder) bucketFunc(n *yaml.Node, path string) bucketSpec {
 				d.errs.add(v.Line, "%s must be linear, exponential or discrete, not %q (or write the boundaries as a list)", kp, t)
 				return
 			}
-			spec.kind = t
+			kind = t
 			return
 		}
 		nums[k.Value] = v
 		order = append(order, k.Value)
 	})
-	if spec.kind == "" {
+	if kind == "" {
 		if _, set := lines["type"]; !set {
 			d.errs.add(n.Line, "%s needs type: linear, exponential or discrete (or a list of boundaries)", path)
 		}
-		return bucketSpec{}
+		return "", bucketGen{}, false
 	}
-	want := bucketKeys[spec.kind]
+	want := bucketKeys[kind]
 	ok := true
 	for _, key := range order {
 		if !contains(want, key) {
-			d.errs.add(lines[key], "%s.%s: %s buckets take %s%s", path, key, spec.kind, listWords(want), suggest(key, want))
+			d.errs.add(lines[key], "%s.%s: %s buckets take %s%s", path, key, kind, listWords(want), suggest(key, want))
 			ok = false
 		}
 	}
 	for _, key := range want {
 		if _, set := nums[key]; !set {
-			d.errs.add(n.Line, "%s: %s buckets need %s", path, spec.kind, key)
+			d.errs.add(n.Line, "%s: %s buckets need %s", path, kind, key)
 			ok = false
 		}
 	}
-	if !ok {
-		return bucketSpec{}
+	return kind, bucketGen{d: d, path: path, nums: nums}, ok
+}
+
+// bucketGen is the numbers of a generator mapping, every key its kind
+// takes present.
+type bucketGen struct {
+	d    *decoder
+	path string
+	nums map[string]*yaml.Node
+}
+
+func (g bucketGen) num(key string) (float64, bool) { return g.d.number(g.nums[key], g.path+"."+key) }
+
+func (g bucketGen) integer(key string) (int64, bool) { return g.d.integer(g.nums[key], g.path+"."+key) }
+
+// fail reports that key's value is out of range.
+func (g bucketGen) fail(key, format string, args ...any) {
+	g.d.errs.add(g.nums[key].Line, "%s."+key+" "+format, append([]any{g.path}, args...)...)
+}
+
+// count reads the number of boundaries of linear and exponential buckets.
+func (g bucketGen) count() (int64, bool) {
+	c, ok := g.integer("count")
+	if ok && (c < 1 || c > maxBoundaries) {
+		g.fail("count", "must be between 1 and %d", maxBoundaries)
+		return c, false
 	}
-	num := func(key string) (float64, bool) { return d.number(nums[key], path+"."+key) }
-	integer := func(key string) (int64, bool) { return d.integer(nums[key], path+"."+key) }
-	count := func() bool {
-		c, ok := integer("count")
-		if ok && (c < 1 || c > maxBoundaries) {
-			d.errs.add(nums["count"].Line, "%s.count must be between 1 and %d", path, maxBoundaries)
+	return c, ok
+}
+
+// linear reads {start, width, count}: start, start+width, ...
+func (g bucketGen) linear() (bucketSpec, bool) {
+	start, ok1 := g.num("start")
+	width, ok2 := g.num("width")
+	count, ok3 := g.count()
+	if ok2 && width <= 0 {
+		g.fail("width", "must be > 0")
+		ok2 = false
+	}
+	if !ok1 || !ok2 || !ok3 {
+		return bucketSpec{}, false
+	}
+	spec := bucketSpec{start: start, width: width, count: count}
+	for i := range count {
+		spec.bounds = append(spec.bounds, round15(start+float64(i)*width))
+	}
+	return spec, true
+}
+
+// exponential reads {start, factor, count}: start, start·factor, ...
+func (g bucketGen) exponential() (bucketSpec, bool) {
+	start, ok1 := g.num("start")
+	factor, ok2 := g.num("factor")
+	count, ok3 := g.count()
+	if ok1 && start <= 0 {
+		g.fail("start", "must be > 0")
+		ok1 = false
+	}
+	if ok2 && factor <= 1 {
+		g.fail("factor", "must be > 1")
+		ok2 = false
+	}
+	if !ok1 || !ok2 || !ok3 {
+		return bucketSpec{}, false
+	}
+	spec := bucketSpec{start: start, factor: factor, count: count}
+	for i := range count {
+		spec.bounds = append(spec.bounds, round15(start*math.Pow(factor, float64(i))))
+	}
+	return spec, true
+}
+
+// discrete reads {min, max}: one bucket per integer, min-0.5 < v <= min+0.5
+// and so on. line is the mapping's, for an error about both keys.
+func (g bucketGen) discrete(line int) (bucketSpec, bool) {
+	lo, ok1 := g.integer("min")
+	hi, ok2 := g.integer("max")
+	if !ok1 || !ok2 {
+		return bucketSpec{}, false
+	}
+	switch {
+	case lo < -maxDiscrete || lo > maxDiscrete || hi < -maxDiscrete || hi > maxDiscrete:
+		g.d.errs.add(line, "%s: min and max must be between -1e15 and 1e15", g.path)
+		return bucketSpec{}, false
+	case hi < lo:
+		g.fail("max", "must be >= min (%d)", lo)
+		return bucketSpec{}, false
+	case hi-lo >= maxBoundaries:
+		g.d.errs.add(g.nums["max"].Line, "%s gives %d boundaries, more than %d", g.path, hi-lo+1, maxBoundaries)
+		return bucketSpec{}, false
+	}
+	spec := bucketSpec{min: lo, max: hi}
+	for k := lo; k <= hi; k++ {
+		spec.bounds = append(spec.bounds, float64(k)+0.5)
+	}
+	return spec, true
+}
+
+// checkBounds reports whether generated boundaries are finite and still
+// increasing once rounded to 15 significant digits.
+func (d *decoder) checkBounds(n *yaml.Node, path string, bounds []float64) bool {
+	for i := 1; i < len(bounds); i++ {
+		switch {
+		case math.IsInf(bounds[i], 0):
+			d.errs.add(n.Line, "%s: boundary %d overflows", path, i+1)
+			return false
+		case bounds[i] <= bounds[i-1]:
+			d.errs.add(n.Line, "%s: boundaries %d and %d are both %s once rounded to 15 significant digits", path, i, i+1, fmtFloat(bounds[i]))
 			return false
 		}
-		spec.count = c
-		return ok
 	}
-	switch spec.kind {
-	case "linear":
-		start, ok1 := num("start")
-		width, ok2 := num("width")
-		ok3 := count()
-		if ok2 && width <= 0 {
-			d.errs.add(nums["width"].Line, "%s.width must be > 0", path)
-			ok2 = false
-		}
-		if !ok1 || !ok2 || !ok3 {
-			return bucketSpec{}
-		}
-		spec.start, spec.width = start, width
-		for i := range spec.count {
-			spec.bounds = append(spec.bounds, round15(start+float64(i)*width))
-		}
-	case "exponential":
-		start, ok1 := num("start")
-		factor, ok2 := num("factor")
-		ok3 := count()
-		if ok1 && start <= 0 {
-			d.errs.add(nums["start"].Line, "%s.start must be > 0", path)
-			ok1 = false
-		}
-		if ok2 && factor <= 1 {
-			d.errs.add(nums["factor"].Line, "%s.factor must be > 1", path)
-			ok2 = false
-		}
-		if !ok1 || !ok2 || !ok3 {
-			return bucketSpec{}
-		}
-		spec.start, spec.factor = start, factor
-		for i := range spec.count {
-			spec.bounds = append(spec.bounds, round15(start*math.Pow(factor, float64(i))))
-		}
-	case "discrete":
-		lo, ok1 := integer("min")
-		hi, ok2 := integer("max")
-		if !ok1 || !ok2 {
-			return bucketSpec{}
-		}
-		switch {
-		case lo < -maxDiscrete || lo > maxDiscrete || hi < -maxDiscrete || hi > maxDiscrete:
-			d.errs.add(n.Line, "%s: min and max must be between -1e15 and 1e15", path)
-			return bucketSpec{}
-		case hi < lo:
-			d.errs.add(nums["max"].Line, "%s.max must be >= min (%d)", path, lo)
-			return bucketSpec{}
-		case hi-lo >= maxBoundaries:
-			d.errs.add(nums["max"].Line, "%s gives %d boundaries, more than %d", path, hi-lo+1, maxBoundaries)
-			return bucketSpec{}
-		}
-		spec.min, spec.max = lo, hi
-		for k := lo; k <= hi; k++ {
-			spec.bounds = append(spec.bounds, float64(k)+0.5)
-		}
-	}
-	for i := 1; i < len(spec.bounds); i++ {
-		switch {
-		case math.IsInf(spec.bounds[i], 0):
-			d.errs.add(n.Line, "%s: boundary %d overflows", path, i+1)
-			return bucketSpec{}
-		case spec.bounds[i] <= spec.bounds[i-1]:
-			d.errs.add(n.Line, "%s: boundaries %d and %d are both %s once rounded to 15 significant digits", path, i, i+1, fmtFloat(spec.bounds[i]))
-			return bucketSpec{}
-		}
-	}
-	return spec
+	return true
 }
 
 // round15 rounds v to 15 significant digits, so that generated boundaries

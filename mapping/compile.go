@@ -230,10 +230,8 @@ func compileRule(file string, s, def *section, r *rule, defSt settings, errs *er
 // sanitized name, with _value after a reserved suffix.
 func derivedName(rName string) string {
 	name := parser.MetricName([]byte(rName))
-	for _, suf := range reservedSuffixes {
-		if strings.HasSuffix(name, suf) {
-			return name + "_value"
-		}
+	if ReservedSuffix(name) != "" {
+		return name + "_value"
 	}
 	return name
 }
@@ -266,11 +264,9 @@ func checkName(s *section, r *rule, index func(string) int, errs *errorList) {
 		}
 	}
 	if last := t.segs[len(t.segs)-1]; last.group < 0 {
-		for _, suf := range reservedSuffixes {
-			if len(last.lit) >= len(suf) && last.lit[len(last.lit)-len(suf):] == suf {
-				errs.add(line, "%s %q must not end in %s, which Prometheus reserves; the families add their own suffixes (the counter is <name>_total or <name>_messages_total)", path, t.String(), suf)
-				return
-			}
+		if suf := ReservedSuffix(last.lit); suf != "" {
+			errs.add(line, "%s %q must not end in %s, which Prometheus reserves; the families add their own suffixes (the counter is <name>_total or <name>_messages_total)", path, t.String(), suf)
+			return
 		}
 	}
 	r.baseName = t.String()

@@ -117,7 +117,7 @@ func (r *rule) occupies() []occupiedName {
 // For a template only the text before the first capture is known.
 func reservedFor(name string, static bool) string {
 	if static {
-		return reservedName(name)
+		return ReservedName(name)
 	}
 	lit, _, _ := strings.Cut(name, "${")
 	for _, p := range reservedPrefixes {

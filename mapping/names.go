@@ -60,9 +60,11 @@ func checkNameText(text string, first bool) string {
 	return ""
 }
 
-// reservedName returns the reserved prefix or name that name starts with or
-// is, or "".
-func reservedName(name string) string {
+// ReservedName returns the reserved prefix or name that the metric name
+// starts with or is, or "": such a name belongs to the exporter, the Go and
+// process collectors, promhttp or Prometheus. The exporter checks the names
+// it derives from R names with it, as this package checks rules' names.
+func ReservedName(name string) string {
 	for _, p := range reservedPrefixes {
 		if strings.HasPrefix(name, p) {
 			return p
@@ -70,6 +72,18 @@ func reservedName(name string) string {
 	}
 	if contains(reservedNames, name) {
 		return name
+	}
+	return ""
+}
+
+// ReservedSuffix returns the suffix Prometheus and OpenMetrics reserve
+// (_total, _count, _sum, _bucket, _created) that the metric name ends in,
+// or "". A base name ending in one gets _value appended.
+func ReservedSuffix(name string) string {
+	for _, suf := range reservedSuffixes {
+		if strings.HasSuffix(name, suf) {
+			return suf
+		}
 	}
 	return ""
 }

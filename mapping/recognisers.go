@@ -6,8 +6,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rexporter/rexporter/internal/recognise"
 	"github.com/rexporter/rexporter/parser"
-	"github.com/rexporter/rexporter/recognise"
 )
 
 // MaxRecognisers bounds the recognisers of one file: each runs on every

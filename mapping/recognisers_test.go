@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rexporter/rexporter/recognise"
+	"github.com/rexporter/rexporter/internal/recognise"
 )
 
 // TestRecogniserErrors checks the strict errors of the recognisers list with

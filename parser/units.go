@@ -1,6 +1,9 @@
 package parser
 
-import "strconv"
+import (
+	"math"
+	"strconv"
+)
 
 // ValueKind tells what a field's value is. (Message kinds are Kind.)
 type ValueKind uint8
@@ -133,4 +136,83 @@ func lookupUnit(s []byte) (unitDef, bool) {
 		return unitPct, true
 	}
 	return unitDef{}, false
+}
+
+// parseCompound reads a number followed by a unit (12 ms, 45%, NA secs) or
+// a progress (45/100, 45 of 100). With difftime only a duration unit is
+// allowed.
+func parseCompound(b []byte, f *Field, difftime bool) error {
+	n := numberLen(b)
+	if n == 0 {
+		return ErrBadValue
+	}
+	num := b[:n]
+	rest := b[n:]
+	spaced := len(rest) > 0 && isSpace(rest[0])
+	rest = trimLeft(rest)
+	if len(rest) == 0 {
+		return ErrBadValue // a number parseNumber rejected: 1e999
+	}
+	if !difftime {
+		var after []byte
+		switch {
+		case rest[0] == '/':
+			after = trimLeft(rest[1:])
+		case spaced && len(rest) > 3 && rest[0] == 'o' && rest[1] == 'f' && isSpace(rest[2]):
+			after = trimLeft(rest[3:])
+		}
+		if after != nil {
+			if len(after) == 0 {
+				return ErrBadValue
+			}
+			done, dmiss, ok := parseNumberToken(num)
+			if !ok {
+				return ErrBadValue
+			}
+			total, tmiss, ok := parseNumberToken(after)
+			if !ok {
+				return ErrBadValue
+			}
+			if dmiss || tmiss {
+				f.setMissing(unitDef{scale: 1})
+				return nil
+			}
+			f.Value, f.Scale, f.Total, f.State = done, 1, total, nil
+			f.Missing, f.Kind, f.Unit = false, ValueProgress, UnitNone
+			return nil
+		}
+	}
+	u, ok := lookupUnit(rest)
+	if !ok || difftime && u.unit != UnitSeconds {
+		for _, c := range rest {
+			if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= 0x80) {
+				return ErrBadValue
+			}
+		}
+		return errUnknownUnit
+	}
+	var v float64
+	switch num[0] {
+	case 'N':
+		if num[1] == 'A' {
+			f.setMissing(u)
+			return nil
+		}
+		v = math.NaN()
+	case 'I':
+		v = math.Inf(1)
+	case '+', '-':
+		if num[1] == 'I' {
+			v = signedInf(num[0])
+			break
+		}
+		fallthrough
+	default:
+		if v, ok = parseScaled(num, u.mul, int(u.shift)); !ok {
+			return ErrBadValue
+		}
+	}
+	f.Value, f.Scale, f.Total, f.State = v, u.scale, 0, nil
+	f.Missing, f.Kind, f.Unit = false, ValueNumber, u.unit
+	return nil
 }

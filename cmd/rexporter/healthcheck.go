@@ -28,7 +28,7 @@ func (c *HealthcheckCmd) Validate() error {
 		return fmt.Errorf("--url: %w", err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--url %q: want http://HOST:PORT/PATH or https://...", c.URL)
+		return fmt.Errorf("--url %q: want http://HOST:PORT/PATH or https://...", c.URL) //nolint:staticcheck // ST1005: ends in a URL pattern, not punctuation
 	}
 	if c.Timeout <= 0 {
 		return errors.New("--timeout must be positive")

@@ -18,6 +18,11 @@ import (
 // MaxRequestsInFlight does: each one holds a buffer and a compressor.
 const maxScrapesInFlight = 10
 
+// scrapeFormats are the formats a scrape may ask for, in order of
+// preference: expfmt's defaults, text and the OpenMetrics versions (made
+// once: DefaultOpenMetricsAcceptedFormats copies them on every call).
+var scrapeFormats = expfmt.DefaultOpenMetricsAcceptedFormats()
+
 // exposer writes the user's metrics in a text format (exporter.Exporter).
 type exposer interface {
 	Expose(w io.Writer, f exporter.Format) error
@@ -55,7 +60,7 @@ func newMetricsHandler(self prometheus.Gatherer, exp exposer, fallback http.Hand
 }
 
 func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	format := expfmt.NegotiateIncludingOpenMetrics(r.Header)
+	format := expfmt.NegotiateAccept(r.Header, scrapeFormats...)
 	var f exporter.Format
 	switch format.FormatType() {
 	case expfmt.TypeTextPlain:

@@ -14,8 +14,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/rexporter/rexporter/exporter"
+	"github.com/rexporter/rexporter/internal/recognise"
 	"github.com/rexporter/rexporter/parser"
-	"github.com/rexporter/rexporter/recognise"
 )
 
 // ParseCmd is a dry run: messages in, the series they would produce out.

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/rexporter/rexporter/exporter"
+	"github.com/rexporter/rexporter/internal/recognise"
 	"github.com/rexporter/rexporter/mapping"
-	"github.com/rexporter/rexporter/recognise"
 )
 
 // dryRecogniser runs the recognisers of `rexporter run` over the lines of

@@ -137,7 +137,7 @@ func (r *restarter) restart(trigger string) (err error) {
 	go func() { exited <- cmd.Wait() }()
 	fail := func(err error) error {
 		_ = cmd.Process.Kill()
-		<-exited
+		<-exited //nolint:errcheck // killed: its exit status says nothing more
 		return err
 	}
 	r.logger.Info("handing over to a new process", "trigger", trigger, "binary", bin, "pid", cmd.Process.Pid,

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/rexporter/rexporter/exporter"
+	"github.com/rexporter/rexporter/internal/runner"
 	"github.com/rexporter/rexporter/parser"
-	"github.com/rexporter/rexporter/runner"
 )
 
 // RunCmd runs an R job (any command) and reports it: its messages on stdout

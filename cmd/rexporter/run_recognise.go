@@ -3,8 +3,8 @@ package main
 import (
 	"sync"
 
-	"github.com/rexporter/rexporter/recognise"
-	"github.com/rexporter/rexporter/runner"
+	"github.com/rexporter/rexporter/internal/recognise"
+	"github.com/rexporter/rexporter/internal/runner"
 )
 
 // recogniser turns what common R packages print (progress bars, iteration

@@ -14,8 +14,8 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/rexporter/rexporter/exporter"
+	"github.com/rexporter/rexporter/internal/status"
 	"github.com/rexporter/rexporter/mapping"
-	"github.com/rexporter/rexporter/status"
 )
 
 // runServer is the exporter of `rexporter run` without --to: in process,
@@ -52,7 +52,10 @@ func startRunServer(c *RunCmd, m *mapping.Mapper, logger *slog.Logger) (*runServ
 		closeAll(ls)
 		return nil, err
 	}
-	handler, err := newHandler(sc, user, self, exp, &ready, nil, page, nil, logger)
+	handler, err := newHandler(handlerOpts{
+		telemetryPath: sc.TelemetryPath, user: user, self: self, exp: exp,
+		ready: &ready, page: page, logger: logger,
+	})
 	if err != nil {
 		closeAll(ls)
 		return nil, err

@@ -22,11 +22,14 @@ import (
 
 	"github.com/rexporter/rexporter/exporter"
 	"github.com/rexporter/rexporter/ingest"
-	"github.com/rexporter/rexporter/recognise"
+	"github.com/rexporter/rexporter/internal/recognise"
+	"github.com/rexporter/rexporter/internal/status"
 )
 
 // Run serves: it receives R messages on --listen and exposes metrics on
-// --metrics until SIGINT or SIGTERM.
+// --metrics until SIGINT or SIGTERM. It builds the server (build), starts
+// serving (serve), waits for a signal, a request or an error (wait), and
+// stops (shutdown).
 func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	// SIGUSR2 asks for a hand-over (restart.go). Caught from the start:
 	// its default action would kill the process and every R job's
@@ -36,21 +39,73 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		signal.Notify(usr2, restartSignals...)
 		defer signal.Stop(usr2)
 	}
+	s, err := c.build(e, logger)
+	if err != nil {
+		return err
+	}
+	err = s.serve(e)
+	if s.page != nil {
+		defer s.page.Close()
+	}
+	if err != nil {
+		return err
+	}
+	defer s.stopState()
+	runErr, handedOver := s.wait(e, usr2)
+	return s.shutdown(runErr, handedOver)
+}
+
+// server is what ServeCmd.Run builds and serves: the exporter, the ingest
+// server, their listeners and, once serving, the web server.
+type server struct {
+	c      *ServeCmd
+	logger *slog.Logger
+
+	self   *prometheus.Registry // the exporter's own metrics
+	selfG  *continuedRegistry   // self, with counters continued after a hand-over
+	user   *prometheus.Registry // the user's metrics
+	exp    *exporter.Exporter
+	keeper *stateKeeper
+	reload *reloader
+	allow  []netip.Prefix
+	srv    *ingest.Server
+	hin    *handoverIn // nil unless started by a hand-over
+
+	ingestAll ingestListeners
+	ingestLs  []net.Listener
+	webLs     []net.Listener
+
+	// Set by serve.
+	ready       atomic.Bool
+	errc        chan error
+	stdinDone   <-chan struct{}
+	page        *status.Page
+	httpSrv     *http.Server
+	restarter   *restarter
+	restartReqs chan chan error
+	loopDone    chan struct{}
+	stopState   context.CancelFunc
+}
+
+// build makes the registries, the exporter (with the series of a hand-over
+// or --state.file), the ingest server and the listeners. A problem with the
+// mapping file or a port is one plain line per problem on stderr (see
+// printError), before any log. On an error nothing is left open.
+func (c *ServeCmd) build(e *env, logger *slog.Logger) (*server, error) {
+	s := &server{c: c, logger: logger}
 	// The exporter's own metrics and the user's live in separate registries,
 	// so a user name can never collide with a Go or process metric unnoticed.
-	self := prometheus.NewRegistry()
-	self.MustRegister(
+	s.self = prometheus.NewRegistry()
+	s.self.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector("rexporter"),
 	)
-	user := prometheus.NewRegistry()
+	s.user = prometheus.NewRegistry()
 
-	// The mapping file and the ports come first: a problem with either is
-	// one plain line per problem on stderr (see printError), before any log.
 	mapper, err := loadMapper(c.ConfigFile)
 	if err != nil {
-		return err // each line names the file and line
+		return nil, err // each line names the file and line
 	}
 	opts := exporter.Options{
 		Mapper:          mapper,
@@ -64,139 +119,178 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 	if c.Echo {
 		opts.Echo = e.stdout
 	}
-	var exp *exporter.Exporter
 	if c.Recognise {
 		// The mapping file's own recognisers first, as under rexporter run;
 		// a connection gets those of the mapping in force when it needs them.
-		opts.Recognisers = func() *recognise.Set { return recognise.NewSet(recognisers(exp.Mapper().NewRecognisers())...) }
+		opts.Recognisers = func() *recognise.Set { return recognise.NewSet(recognisers(s.exp.Mapper().NewRecognisers())...) }
 	}
-	exp, err = exporter.New(opts, user, self, logger, time.Now)
-	if err != nil {
-		return err
+	if s.exp, err = exporter.New(opts, s.user, s.self, logger, time.Now); err != nil {
+		return nil, err
 	}
 	// A process started by a hand-over (restart*.go) continues the old
 	// one's series, listeners and connections; otherwise --state.file and
 	// socket activation may provide the first two.
 	hin, err := inheritHandover()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	keeper := newStateKeeper(c, exp, self, logger, time.Now)
+	s.hin = hin
+	s.keeper = newStateKeeper(c, s.exp, s.self, logger, time.Now)
 	inherited := &inheritedListeners{}
-	selfG := &continuedRegistry{Registry: self}
+	s.selfG = &continuedRegistry{Registry: s.self}
 	if hin != nil {
-		selfG.offsets = hin.doc.SelfCounters
+		s.selfG.offsets = hin.doc.SelfCounters
 		inherited = &hin.listeners
-		_, err = hin.loadState(exp)
+		_, err = hin.loadState(s.exp)
 	} else {
 		if inherited, err = systemdListeners(); err == nil {
-			err = keeper.load(c.StateIgnoreErrors)
+			err = s.keeper.load(c.StateIgnoreErrors)
 		}
 	}
 	if err != nil {
 		hin.close()
 		inherited.close()
-		return err
+		return nil, err
 	}
 	if inherited == nil {
 		inherited = &inheritedListeners{}
 	}
-	reload := newReloader(c.ConfigFile, exp, self, logger, time.Now)
-	allow, err := allowPrefixes(c.ListenAllow)
-	if err != nil {
-		return err // already refused by Validate
+	s.reload = newReloader(c.ConfigFile, s.exp, s.self, logger, time.Now)
+	if s.allow, err = allowPrefixes(c.ListenAllow); err != nil {
+		return nil, err // already refused by Validate
 	}
-	srv := ingest.NewServer(ingest.Config{
+	s.srv = ingest.NewServer(ingest.Config{
 		MaxMessageBytes: c.MaxMessageBytes,
 		MaxConnections:  c.MaxConnections,
 		QuietGap:        c.QuietGap,
 		TailWait:        c.TailWait,
 		ConnWait:        c.ConnWait,
-		Allow:           allow,
-	}, sink{exp}, self, logger, time.Now)
+		Allow:           s.allow,
+	}, sink{s.exp}, s.self, logger, time.Now)
 
-	// Listeners handed over by the old process or systemd, else our own.
-	// (UDP sockets are not handed over: a hand-over with udp:// listeners
-	// serves stream listeners only until the next plain restart.)
-	var ingestAll ingestListeners
-	ingestLs, webLs := inherited.ingest, inherited.web
-	if len(ingestLs) == 0 {
+	if err := s.listen(inherited); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// listen takes the listeners handed over by the old process or systemd,
+// else opens its own. (UDP sockets are not handed over: a hand-over with
+// udp:// listeners serves stream listeners only until the next plain
+// restart.) On an error nothing is left open.
+func (s *server) listen(inherited *inheritedListeners) error {
+	c := s.c
+	var err error
+	s.ingestLs, s.webLs = inherited.ingest, inherited.web
+	if len(s.ingestLs) == 0 {
 		mode, _ := parseMode(c.ListenUnixMode) // checked by Validate
-		if ingestAll, err = listenIngest(c.Listen, mode, c.ListenUDPBuffer); err != nil {
-			hin.close()
+		if s.ingestAll, err = listenIngest(c.Listen, mode, c.ListenUDPBuffer); err != nil {
+			s.hin.close()
 			inherited.close()
 			return err
 		}
-		ingestLs = ingestAll.streams
+		s.ingestLs = s.ingestAll.streams
 	} else {
-		ingestAll.streams = ingestLs
+		s.ingestAll.streams = s.ingestLs
 	}
-	if len(webLs) == 0 {
-		if webLs, err = listenAll("--metrics", c.Metrics, listenAddress); err != nil {
-			hin.close()
-			ingestAll.close()
+	if len(s.webLs) == 0 {
+		if s.webLs, err = listenAll("--metrics", c.Metrics, listenAddress); err != nil {
+			s.hin.close()
+			s.ingestAll.close()
 			return err
 		}
 	}
+	return nil
+}
 
+// serve logs the start, takes over from the old process after a hand-over,
+// and serves the ingest listeners, stdin and the web server, then tells
+// systemd it is ready. On an error the listeners are closed; s.page, when
+// set, is the caller's to close either way.
+func (s *server) serve(e *env) error {
+	c, logger := s.c, s.logger
 	logger.Info("starting rexporter", "version", version.Info())
 	logger.Info("build context", "build_context", version.BuildContext())
-	if len(allow) > 0 {
-		logger.Info("accepting r clients only from --listen.allow", "allow", fmt.Sprint(allow))
+	if len(s.allow) > 0 {
+		logger.Info("accepting r clients only from --listen.allow", "allow", fmt.Sprint(s.allow))
 	}
-	if hin != nil {
+	if hin := s.hin; hin != nil {
 		// Ready: tell the old process, wait until it has stopped for good,
 		// then read every connection where it stopped.
 		if err := hin.handshake(c.RestartTimeout); err != nil {
 			hin.close()
-			ingestAll.close()
-			closeAll(webLs)
+			s.ingestAll.close()
+			closeAll(s.webLs)
 			return err
 		}
-		if err := hin.adopt(srv); err != nil {
+		if err := hin.adopt(s.srv); err != nil {
 			logger.Error("some handed-over connections could not be served", "err", err)
 		}
 		logger.Info("took over from the old process", "connections", len(hin.states), "pid", os.Getpid())
 	}
-	errc := make(chan error, len(ingestLs)+len(ingestAll.packets)+1)
-	var ready atomic.Bool
-	for _, l := range ingestLs {
+	s.errc = make(chan error, len(s.ingestLs)+len(s.ingestAll.packets)+1)
+	for _, l := range s.ingestLs {
 		logger.Info("listening for r messages", "address", l.Addr().String())
 		go func(l net.Listener) {
-			if err := srv.Serve(l); err != nil {
-				ready.Store(false)
-				errc <- fmt.Errorf("--listen %s: %w", l.Addr(), err)
+			if err := s.srv.Serve(l); err != nil {
+				s.ready.Store(false)
+				s.errc <- fmt.Errorf("--listen %s: %w", l.Addr(), err)
 			}
 		}(l)
 	}
-	serveUDP(srv, ingestAll.packets, &ready, errc, logger)
-	ready.Store(true)
-	stdinDone := c.serveStdin(e, srv, logger)
+	serveUDP(s.srv, s.ingestAll.packets, &s.ready, s.errc, logger)
+	s.ready.Store(true)
+	s.stdinDone = c.serveStdin(e, s.srv, logger)
 
+	if err := s.serveWeb(); err != nil {
+		s.ingestAll.close()
+		closeAll(s.webLs)
+		return err
+	}
+
+	var stateCtx context.Context
+	stateCtx, s.stopState = context.WithCancel(context.Background())
+	go s.keeper.run(stateCtx)
+	if s.hin != nil {
+		_ = sdNotify(fmt.Sprintf("MAINPID=%d\nREADY=1", os.Getpid()))
+	} else {
+		_ = sdNotify("READY=1")
+	}
+	return nil
+}
+
+// serveWeb builds the status page and the HTTP routes and serves them on
+// the web listeners, through exporter-toolkit (TLS and basic auth from
+// --web.config.file).
+func (s *server) serveWeb() error {
+	c, logger := s.c, s.logger
 	var reloadHook func() error
 	if c.EnableLifecycle {
-		reloadHook = func() error { return reload.reload("http") }
+		reloadHook = func() error { return s.reload.reload("http") }
 	}
-	page, err := newStatusPage(c, exp, selfG, &ready, logger)
-	if err != nil {
-		ingestAll.close()
-		closeAll(webLs)
+	var err error
+	if s.page, err = newStatusPage(c, s.exp, s.selfG, &s.ready, logger); err != nil {
 		return err
 	}
-	if page != nil {
-		defer page.Close()
-	}
-	handler, err := newHandler(c, user, selfG, exp, &ready, reloadHook, page, srv.PushHandler(c.MaxBodyBytes), logger)
+	handler, err := newHandler(handlerOpts{
+		telemetryPath: c.TelemetryPath,
+		user:          s.user,
+		self:          s.selfG,
+		exp:           s.exp,
+		ready:         &s.ready,
+		reload:        reloadHook,
+		page:          s.page,
+		push:          s.srv.PushHandler(c.MaxBodyBytes),
+		logger:        logger,
+	})
 	if err != nil {
-		ingestAll.close()
-		closeAll(webLs)
 		return err
 	}
-	restarter := newRestarter(c, srv, exp, webLs, selfG, logger)
-	restartReqs := make(chan chan error)
-	loopDone := make(chan struct{})
-	handler = withRestart(handler, c.EnableLifecycle, restartReqs, loopDone)
-	httpSrv := &http.Server{
+	s.restarter = newRestarter(c, s.srv, s.exp, s.webLs, s.selfG, logger)
+	s.restartReqs = make(chan chan error)
+	s.loopDone = make(chan struct{})
+	handler = withRestart(handler, c.EnableLifecycle, s.restartReqs, s.loopDone)
+	s.httpSrv = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -210,76 +304,77 @@ func (c *ServeCmd) Run(e *env, logger *slog.Logger) error {
 		WebConfigFile:      &c.WebConfigFile,
 	}
 	go func() {
-		if err := web.ServeMultiple(webLs, httpSrv, webFlags, logger); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("--metrics: %w", err)
+		if err := web.ServeMultiple(s.webLs, s.httpSrv, webFlags, logger); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.errc <- fmt.Errorf("--metrics: %w", err)
 		}
 	}()
+	return nil
+}
 
-	stateCtx, stopState := context.WithCancel(context.Background())
-	defer stopState()
-	go keeper.run(stateCtx)
-	if hin != nil {
-		_ = sdNotify(fmt.Sprintf("MAINPID=%d\nREADY=1", os.Getpid()))
-	} else {
-		_ = sdNotify("READY=1")
-	}
-
+// wait serves SIGHUP (reload) until SIGINT or SIGTERM, a hand-over
+// (SIGUSR2 or POST /-/restart) that succeeded, a listener's error or the
+// end of stdin. It returns the error that ended it, if any, and whether
+// the process handed over.
+func (s *server) wait(e *env, usr2 <-chan os.Signal) (runErr error, handedOver bool) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	var runErr error
-	handedOver := false
-wait:
+	defer func() {
+		close(s.loopDone)
+		s.stopState()
+	}()
 	for {
 		select {
 		case <-hup:
-			_ = reload.reload("sighup") // a failure is logged and kept in the metrics
+			_ = s.reload.reload("sighup") // a failure is logged and kept in the metrics
 		case <-usr2:
-			if restarter.restart("sigusr2") == nil {
-				handedOver = true
-				break wait
+			if s.restarter.restart("sigusr2") == nil {
+				return nil, true
 			}
-		case reply := <-restartReqs:
-			err := restarter.restart("http")
+		case reply := <-s.restartReqs:
+			err := s.restarter.restart("http")
 			reply <- err
 			if err == nil {
-				handedOver = true
-				break wait
+				return nil, true
 			}
 		case <-e.ctx.Done():
-			logger.Info("shutting down: applying what was received", "timeout", c.ShutdownTimeout.String())
-			break wait
-		case runErr = <-errc:
-			break wait
-		case <-stdinDone:
-			break wait
+			s.logger.Info("shutting down: applying what was received", "timeout", s.c.ShutdownTimeout.String())
+			return nil, false
+		case err := <-s.errc:
+			return err, false
+		case <-s.stdinDone:
+			return nil, false
 		}
 	}
-	close(loopDone)
-	stopState()
-	ctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+}
+
+// shutdown stops within --shutdown.timeout. After a hand-over only the web
+// server stops: the new process serves the connections and owns
+// --state.file, and the web listeners' sockets stay open there too.
+// Otherwise the ingest server applies what it received, --state.file is
+// written, and the web server stops.
+func (s *server) shutdown(runErr error, handedOver bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.c.ShutdownTimeout)
 	defer cancel()
 	if handedOver {
-		// The new process serves the connections and owns --state.file;
-		// the web listeners' sockets stay open there too.
-		keeper.stop()
-		if err := httpSrv.Shutdown(ctx); err != nil {
+		s.keeper.stop()
+		if err := s.httpSrv.Shutdown(ctx); err != nil {
 			runErr = errors.Join(runErr, fmt.Errorf("web shutdown: %w", err))
 		}
-		logger.Info("stopped after handing over")
+		s.logger.Info("stopped after handing over")
 		return runErr
 	}
-	if err := srv.Shutdown(ctx); err != nil {
+	if err := s.srv.Shutdown(ctx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("ingest shutdown: %w", err))
 	}
-	if err := keeper.save(); err != nil {
+	if err := s.keeper.save(); err != nil {
 		runErr = errors.Join(runErr, err)
 	}
-	if err := httpSrv.Shutdown(ctx); err != nil {
+	if err := s.httpSrv.Shutdown(ctx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("web shutdown: %w", err))
 	}
 	if runErr == nil {
-		logger.Info("stopped")
+		s.logger.Info("stopped")
 	}
 	return runErr
 }

@@ -12,20 +12,32 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/rexporter/rexporter/exporter"
-	"github.com/rexporter/rexporter/status"
+	"github.com/rexporter/rexporter/internal/status"
 )
+
+// handlerOpts is what newHandler serves.
+type handlerOpts struct {
+	telemetryPath string               // --web.telemetry-path
+	user          *prometheus.Registry // the user's metrics
+	self          selfRegistry         // the exporter's own metrics
+	// exp, when not nil, writes the user's metrics for text-format scrapes
+	// (see metricsHandler); without it every scrape gathers user.
+	exp    exposer
+	ready  *atomic.Bool // /-/ready: false while an ingest listener is down
+	reload func() error // when not nil, serves POST /-/reload (--web.enable-lifecycle)
+	page   *status.Page // the status page at /; nil: the landing page
+	push   http.Handler // when not nil, serves POST /api/v1/messages
+	logger *slog.Logger
+}
 
 // newHandler builds the HTTP routes: metrics, health, readiness, and the
 // status page at / (or, without one, the exporter-toolkit landing page).
-// exp, when not nil, writes the user's metrics for text-format scrapes (see
-// metricsHandler); without it every scrape gathers user.
-// reload, when not nil, serves POST /-/reload (--web.enable-lifecycle);
-// push, when not nil, POST /api/v1/messages.
 // Every route is served through exporter-toolkit's web.Serve, so TLS and
 // basic auth from --web.config.file apply to all of them.
-func newHandler(c *ServeCmd, user *prometheus.Registry, self selfRegistry, exp exposer, ready *atomic.Bool, reload func() error, page *status.Page, push http.Handler, logger *slog.Logger) (http.Handler, error) {
+func newHandler(o handlerOpts) (http.Handler, error) {
+	self, logger, ready, reload := o.self, o.logger, o.ready, o.reload
 	mux := http.NewServeMux()
-	var metrics http.Handler = promhttp.HandlerFor(prometheus.Gatherers{self, user}, promhttp.HandlerOpts{
+	metrics := promhttp.HandlerFor(prometheus.Gatherers{self, o.user}, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
 		// Serve whatever could be gathered rather than a 500: a scrape that
 		// fails loses every series at once.
@@ -34,10 +46,10 @@ func newHandler(c *ServeCmd, user *prometheus.Registry, self selfRegistry, exp e
 		MaxRequestsInFlight: 10,
 		Timeout:             30 * time.Second,
 	})
-	if exp != nil {
-		metrics = newMetricsHandler(self, exp, metrics, logger)
+	if o.exp != nil {
+		metrics = newMetricsHandler(self, o.exp, metrics, logger)
 	}
-	mux.Handle(c.TelemetryPath, promhttp.InstrumentMetricHandler(self, metrics))
+	mux.Handle(o.telemetryPath, promhttp.InstrumentMetricHandler(self, metrics))
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte("Healthy\n"))
@@ -62,18 +74,18 @@ func newHandler(c *ServeCmd, user *prometheus.Registry, self selfRegistry, exp e
 		}
 		_, _ = w.Write([]byte("Reloaded\n"))
 	})
-	if push != nil {
-		mux.Handle("POST /api/v1/messages", push)
+	if o.push != nil {
+		mux.Handle("POST /api/v1/messages", o.push)
 	}
-	if page != nil {
-		page.Register(mux)
-	} else if c.TelemetryPath != "/" {
+	if o.page != nil {
+		o.page.Register(mux)
+	} else if o.telemetryPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "rexporter",
 			Description: "Status messages from R jobs as Prometheus metrics",
 			Version:     version.Info(),
 			Links: []web.LandingLinks{
-				{Address: c.TelemetryPath, Text: "Metrics"},
+				{Address: o.telemetryPath, Text: "Metrics"},
 				{Address: "/-/healthy", Text: "Health"},
 				{Address: "/-/ready", Text: "Readiness"},
 			},

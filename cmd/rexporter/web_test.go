@@ -23,7 +23,10 @@ func TestReadiness(t *testing.T) {
 			var ready atomic.Bool
 			ready.Store(tc.ready)
 			c := &ServeCmd{TelemetryPath: "/metrics"}
-			h, err := newHandler(c, prometheus.NewRegistry(), prometheus.NewRegistry(), nil, &ready, nil, nil, nil, slog.New(slog.DiscardHandler))
+			h, err := newHandler(handlerOpts{
+				telemetryPath: c.TelemetryPath, user: prometheus.NewRegistry(), self: prometheus.NewRegistry(),
+				ready: &ready, logger: slog.New(slog.DiscardHandler),
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,7 +49,10 @@ func TestReadiness(t *testing.T) {
 func TestReloadWithoutLifecycle(t *testing.T) {
 	var ready atomic.Bool
 	c := &ServeCmd{TelemetryPath: "/metrics"}
-	h, err := newHandler(c, prometheus.NewRegistry(), prometheus.NewRegistry(), nil, &ready, nil, nil, nil, slog.New(slog.DiscardHandler))
+	h, err := newHandler(handlerOpts{
+		telemetryPath: c.TelemetryPath, user: prometheus.NewRegistry(), self: prometheus.NewRegistry(),
+		ready: &ready, logger: slog.New(slog.DiscardHandler),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

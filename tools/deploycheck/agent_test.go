@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 const (
@@ -76,7 +78,7 @@ func startCentralPrometheus(t *testing.T, binary string, extraArgs ...string) *p
 	for i, r := range rules {
 		rules[i] = filepath.Join(root, "deploy", "prometheus", r.(string))
 	}
-	addr := freePort(t)
+	addr := testharness.FreePort(t)
 	p := &promServer{addr: addr}
 	argv := append([]string{binary,
 		"--config.file=" + writeConfig(t, dir, "central.yml", cfg),
@@ -98,7 +100,7 @@ func startVictoriaMetrics(t *testing.T, binary string) *promServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := freePort(t)
+	addr := testharness.FreePort(t)
 	args := []string{binary, "-storageDataPath=" + filepath.Join(dir, "data"), "-httpListenAddr=" + addr, "-loggerLevel=WARN"}
 	for _, a := range svc.Command {
 		switch {
@@ -161,7 +163,7 @@ func startAgent(t *testing.T, binary string, exporters []string, stores map[stri
 	if want := sortedKeys(stores); !slices.Equal(names, want) {
 		t.Fatalf("%s writes to %v, want %v", agentConfigPath, names, want)
 	}
-	addr := freePort(t)
+	addr := testharness.FreePort(t)
 	p := startProc(t, "prometheus agent", dir, binary,
 		"--enable-feature="+strings.Join(append([]string{"agent"}, features...), ","),
 		"--config.file="+writeConfig(t, dir, "agent.yml", cfg),

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 const pairConfigPath = "deploy/agent/prometheus-agent-pair.yml"
@@ -52,7 +54,7 @@ func startPairAgent(t *testing.T, binary, target, replica, vm string) *proc {
 	if !found {
 		t.Fatalf("%s: no write relabeling sets the replica label", pairConfigPath)
 	}
-	addr := freePort(t)
+	addr := testharness.FreePort(t)
 	p := startProc(t, "prometheus agent "+replica, dir, binary,
 		"--enable-feature=agent",
 		"--config.file="+writeConfig(t, dir, "agent.yml", cfg),

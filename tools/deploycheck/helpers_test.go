@@ -3,12 +3,13 @@ package deploycheck
 import (
 	"bufio"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 // repoRoot is the rexporter checkout these tests check: two levels up from
@@ -49,20 +50,11 @@ func readYAML(t *testing.T, rel string, v any) {
 	}
 }
 
-// requireTool returns the path of an external program the test needs. A
-// developer without it gets a skip; CI (CI=true) must have it, so there a
-// missing tool fails the test instead of hiding it.
+// requireTool returns the path of an external program the test needs (see
+// testharness.RequireTool).
 func requireTool(t *testing.T, name, debianPackage string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found (CI=true, so this is a failure): apt-get install %s", name, debianPackage)
-	}
-	t.Skipf("%s not found; apt-get install %s (scripts/test does)", name, debianPackage)
-	return ""
+	return testharness.RequireTool(t, name, debianPackage)
 }
 
 // promConfig is the part of prometheus.yml these tests read.

@@ -2,7 +2,6 @@ package deploycheck
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 // procTimeout bounds every wait on a child process.
@@ -58,29 +59,11 @@ func rexporterBinary(t *testing.T) string {
 	return binPath
 }
 
-// syncBuffer collects a child's output for the test to read while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // proc is a child process stopped at test cleanup.
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testharness.SyncBuffer
 	done chan struct{}
 }
 
@@ -88,7 +71,7 @@ type proc struct {
 // after procTimeout). Its output is logged if the test fails.
 func startProc(t *testing.T, name, dir string, argv ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, out: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{name: name, out: &testharness.SyncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(argv[0], argv[1:]...)
 	p.cmd.Dir = dir
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
@@ -149,22 +132,11 @@ func startRexporter(t *testing.T) exporter {
 	ctx, cancel := context.WithTimeout(context.Background(), procTimeout)
 	defer cancel()
 	for {
-		var e exporter
+		var a testharness.Addresses
 		for _, line := range strings.Split(p.out.String(), "\n") {
-			var l struct{ Msg, Address string }
-			if json.Unmarshal([]byte(line), &l) != nil {
-				continue
+			if a.Line([]byte(line)) {
+				return exporter{ingest: a.Ingest, web: a.Web, proc: p}
 			}
-			switch {
-			case l.Msg == "listening for r messages" && e.ingest == "":
-				e.ingest = l.Address
-			case l.Msg == "Listening on" && e.web == "":
-				e.web = l.Address
-			}
-		}
-		if e.ingest != "" && e.web != "" {
-			e.proc = p
-			return e
 		}
 		if p.exited() {
 			t.Fatalf("rexporter exited early:\n%s", p.out)
@@ -202,17 +174,4 @@ func startRDemo(t *testing.T, rscript, ingest string, iterations int, pause, job
 	}
 	return startProc(t, "Rscript demo.R", repoRoot(t), rscript, "examples/r/demo.R",
 		host, port, fmt.Sprint(iterations), pause, job)
-}
-
-// freePort returns a loopback address nobody listens on right now, for
-// programs (Prometheus 2.42) that cannot report the port they bound.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	return addr
 }

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rexporter/rexporter/internal/testharness"
 )
 
 // testScrapeInterval replaces the repository's scrape interval so the test
@@ -44,7 +46,7 @@ func startPrometheus(t *testing.T, binary string, exporters []string) *promServe
 	root := repoRoot(t)
 	var cfg map[string]any
 	readYAML(t, promConfigPath, &cfg)
-	addr := freePort(t)
+	addr := testharness.FreePort(t)
 
 	global, _ := cfg["global"].(map[string]any)
 	if global == nil {
