@@ -13,6 +13,9 @@ type CLI struct {
 	LogLevel string `name:"log.level" default:"info" enum:"debug,info,warn,error" help:"Progress messages on stderr at this level or above: ${enum}."`
 
 	Run      RunCmd            `cmd:"" default:"withargs" help:"Run the load and report (the default command)."`
+	Flood    FloodCmd          `cmd:"" help:"Issue 19: a flood of never-seen names (new series/s to the cap, refused names/s after it, existing names' rate during it)."`
+	Scrape   ScrapeIngestCmd   `cmd:"" name:"scrape-ingest" help:"Issue 19: ingest rate and message → /metrics latency without and with a full scrape every second, at 100,000 names."`
+	Scaling  ScalingCmd        `cmd:"" help:"Issue 19: the batched load at 1,000 … 1,000,000 names (messages/s, CPU-s per million, peak RSS, full scrape)."`
 	Baseline BaselineServerCmd `cmd:"" name:"baseline-server" hidden:"" help:"A bare TCP message counter for --baseline (started by the tool itself)."`
 }
 
@@ -49,11 +52,17 @@ type RunCmd struct {
 	Latency     int           `default:"0" placeholder:"N" help:"Also send N single messages one at a time; each is scraped once after a delay from a 0–50 ms grid (plus the quiet gap when unterminated), giving the median and p90 time until /metrics counts a message. 380 gives 20 probes per delay."`
 	QuietGap    time.Duration `name:"quiet-gap" default:"20ms" help:"The exporter's --quiet-gap (passed on with --exporter): an unterminated message's latency includes it."`
 	Scrapes     int           `default:"5" help:"Full scrapes of /metrics (text and OpenMetrics each) timed after the load."`
+	Warm        bool          `help:"Before the load, send every name once and wait until /metrics counts them: the load then updates series that exist."`
 	WaitTimeout time.Duration `name:"wait-timeout" default:"120s" help:"After the last write, give up if /metrics has not counted every message within this long."`
 	Poll        time.Duration `default:"1ms" help:"Shortest pause between two polls of /metrics while waiting for the counter."`
 	Format      string        `default:"text" enum:"text,json,markdown" help:"Report as ${enum} (markdown: one table row for BENCHMARKS.md)."`
 	Label       string        `help:"First cell of the markdown row (default: a description of the load)."`
 	JSONOut     string        `name:"json-out" placeholder:"FILE" help:"Also write the full JSON report (every run) to this file."`
+
+	// lean is set by the scaling modes: polls read only the head of
+	// /metrics (the exporter's own metrics), timed scrapes keep nothing
+	// and skip OpenMetrics.
+	lean bool
 }
 
 // Validate implements kong's cross-field checks.

@@ -78,6 +78,45 @@ func TestCLIGrammar(t *testing.T) {
 				}
 			},
 		},
+		"scaling, the issue's sizes": {
+			args:    []string{"scaling", "--exporter", "x", "--names", "1000,10000,100000,1000000", "--", "--log.level=warn"},
+			wantCmd: "scaling <exporter-args>",
+			check: func(t *testing.T, c *CLI) {
+				s := c.Scaling
+				if len(s.Names) != 4 || s.Names[3] != 1_000_000 || s.Connections != 64 || s.PerWrite != 100 || s.Duration != 5*time.Second ||
+					s.SizeTimeout != 3*time.Minute || s.RSSLimit != 8192 || s.ExporterArgs[0] != "--log.level=warn" {
+					t.Errorf("scaling: %+v", s)
+				}
+				if rc := s.runCmd(1_000_000); rc.Names != 1_000_000 || !rc.Warm || !rc.lean ||
+					strings.Join(rc.ExporterArgs, " ") != "--max-series 1000000 --max-series-per-job 1000000 --log.level=warn" {
+					t.Errorf("scaling's run: %+v", rc)
+				}
+			},
+		},
+		"flood defaults": {
+			args:    []string{"flood", "--exporter", "x"},
+			wantCmd: "flood",
+			check: func(t *testing.T, c *CLI) {
+				if f := c.Flood; f.Connections != 64 || f.Cap != 100_000 || f.Existing != 1000 || f.PollInterval != 100*time.Millisecond {
+					t.Errorf("flood: %+v", f)
+				}
+			},
+		},
+		"scrape-ingest defaults": {
+			args:    []string{"scrape-ingest", "--exporter", "x"},
+			wantCmd: "scrape-ingest",
+			check: func(t *testing.T, c *CLI) {
+				if s := c.Scrape; s.Names != 100_000 || s.ScrapeEvery != time.Second || s.Latency != 380 || s.runCmd().Names != 100_000 {
+					t.Errorf("scrape-ingest: %+v", s)
+				}
+			},
+		},
+		"scaling without --exporter":      {args: []string{"scaling"}, wantErr: "--exporter"},
+		"scaling, zero names":             {args: []string{"scaling", "--exporter", "x", "--names", "10,0"}, wantErr: "--names: 0 is not between"},
+		"flood, existing beyond cap":      {args: []string{"flood", "--exporter", "x", "--cap", "10", "--existing", "10"}, wantErr: "--existing must be between 1 and 9"},
+		"flood, unbounded":                {args: []string{"flood", "--exporter", "x", "--duration", "0s"}, wantErr: "--duration must be positive"},
+		"scrape-ingest, no interval":      {args: []string{"scrape-ingest", "--exporter", "x", "--scrape-every", "0s"}, wantErr: "--scrape-every must be positive"},
+		"scrape-ingest, too many names":   {args: []string{"scrape-ingest", "--exporter", "x", "--names", "10000001"}, wantErr: "--names must be between"},
 		"neither --exporter nor --target": {args: []string{}, wantErr: "give --exporter"},
 		"both --exporter and --target": {
 			args:    []string{"--exporter", "x", "--target", "127.0.0.1:6000", "--metrics-url", "http://127.0.0.1:9100/metrics"},

@@ -30,6 +30,14 @@ type Measurement struct {
 	ScrapeOpenMetrics float64 `json:"scrape_openmetrics"`
 	ScrapeOMBytes     int     `json:"scrape_openmetrics_bytes"`
 	ScrapeCPU         float64 `json:"scrape_cpu"` // CPU per text scrape
+	PollCPU           float64 `json:"poll_cpu"`   // CPU per poll, when polls read only the page's head (--warm modes)
+
+	// With --warm: every name was sent once before the load, and /metrics
+	// counted them this long after the first write; Series is
+	// rexporter_series then.
+	WarmSeconds float64 `json:"warm_seconds,omitempty"`
+	WarmRate    float64 `json:"warm_rate,omitempty"` // names / WarmSeconds: new series per second
+	Series      float64 `json:"series,omitempty"`
 
 	// Latency is from a message's write until a scrape started then shows
 	// it counted (see measureLatency).
@@ -43,10 +51,24 @@ type Measurement struct {
 func measure(ctx context.Context, c *RunCmd, p *Payload, ep *endpoint, logger *slog.Logger) (Measurement, error) {
 	var m Measurement
 	sc := newScraper(ep.metrics)
+	full := sc
+	if c.lean {
+		// Polls read the counters at the page's head only, and the timed
+		// scrapes keep nothing: a page of 100,000 names is hundreds of MB.
+		sc.mode = scrapeHead
+		full = newScraper(ep.metrics)
+		full.mode = scrapeStream
+	}
 	if ep.pid > 0 && ep.cmd == nil {
 		if err := resetPeakRSS(ep.pid); err != nil {
 			logger.Warn("cannot reset the peak RSS: it covers the process's whole life", "pid", ep.pid, "err", err)
 		}
+	}
+	if c.Warm {
+		if err := warmUp(ctx, c, p, ep, sc, &m); err != nil {
+			return m, err
+		}
+		logger.Info("warmed up", "endpoint", ep.name, "names", c.Names, "series", m.Series, "seconds", fmt.Sprintf("%.3f", m.WarmSeconds))
 	}
 	if c.Messages > 0 {
 		if err := measureLoad(ctx, c, p, ep, sc, &m); err != nil {
@@ -54,10 +76,18 @@ func measure(ctx context.Context, c *RunCmd, p *Payload, ep *endpoint, logger *s
 		}
 	}
 	if c.Scrapes > 0 {
-		if err := measureScrapes(ctx, c.Scrapes, ep, sc, &m); err != nil {
+		if err := measureScrapes(ctx, c.Scrapes, !c.lean, ep, full, &m); err != nil {
 			return m, err
 		}
-		m.CPUSeconds = max(0, m.CPURaw-float64(m.Polls)*m.ScrapeCPU)
+		pollCPU := m.ScrapeCPU
+		if c.lean {
+			var err error
+			if pollCPU, err = measurePollCPU(ctx, c.Scrapes, ep, sc); err != nil {
+				return m, err
+			}
+			m.PollCPU = pollCPU
+		}
+		m.CPUSeconds = max(0, m.CPURaw-float64(m.Polls)*pollCPU)
 		if m.Counted > 0 {
 			m.CPUPerMillion = m.CPUSeconds / float64(m.Counted) * 1e6
 		}
@@ -125,10 +155,51 @@ func measureLoad(ctx context.Context, c *RunCmd, p *Payload, ep *endpoint, sc *s
 	return nil
 }
 
-// measureScrapes times n full scrapes in each format (median), and the CPU
-// one text scrape costs the endpoint, to take the polls out of the load's
-// CPU figure.
-func measureScrapes(ctx context.Context, n int, ep *endpoint, sc *scraper, m *Measurement) error {
+// warmUp sends every name once (the ring's first names messages) and waits
+// until /metrics counts them, so that the timed load updates series that
+// exist rather than creating them.
+func warmUp(ctx context.Context, c *RunCmd, p *Payload, ep *endpoint, sc *scraper, m *Measurement) error {
+	base, err := sc.scrape(ctx, acceptText)
+	if err != nil {
+		return err
+	}
+	res, err := sendLoad(ctx, p, loadPlan{
+		addr: ep.ingest, conns: min(c.Connections, c.Names), total: int64(c.Names),
+		duration: c.WaitTimeout, grace: c.WaitTimeout,
+	})
+	if err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	done, _, err := sc.waitFor(ctx, base.processed()+float64(res.sent+res.control), c.WaitTimeout, c.Poll)
+	if err != nil {
+		return fmt.Errorf("warm-up, %s: %w", ep.name, err)
+	}
+	m.WarmSeconds = done.header.Sub(res.first).Seconds()
+	m.WarmRate = float64(c.Names) / m.WarmSeconds
+	m.Series = done.series
+	return nil
+}
+
+// measurePollCPU is the CPU one poll (a head-only scrape) costs the
+// endpoint, over n polls.
+func measurePollCPU(ctx context.Context, n int, ep *endpoint, sc *scraper) (float64, error) {
+	cpu0, err := endpointCPU(ep)
+	if err != nil {
+		return 0, err
+	}
+	for range n {
+		if _, err := sc.scrape(ctx, acceptText); err != nil {
+			return 0, err
+		}
+	}
+	cpu1, err := endpointCPU(ep)
+	return (cpu1 - cpu0) / float64(n), err
+}
+
+// measureScrapes times n full scrapes in text and, if openMetrics, in
+// OpenMetrics (median), and the CPU one text scrape costs the endpoint, to
+// take the polls out of the load's CPU figure.
+func measureScrapes(ctx context.Context, n int, openMetrics bool, ep *endpoint, sc *scraper, m *Measurement) error {
 	cpu0, err := endpointCPU(ep)
 	if err != nil {
 		return err
@@ -146,6 +217,10 @@ func measureScrapes(ctx context.Context, n int, ep *endpoint, sc *scraper, m *Me
 		return err
 	}
 	m.ScrapeCPU = (cpu1 - cpu0) / float64(n)
+	m.ScrapeText = median(text)
+	if !openMetrics {
+		return nil
+	}
 	om := make([]float64, n)
 	for i := range om {
 		s, err := sc.scrape(ctx, acceptOpenMetrics)
@@ -154,7 +229,7 @@ func measureScrapes(ctx context.Context, n int, ep *endpoint, sc *scraper, m *Me
 		}
 		om[i], m.ScrapeOMBytes = s.end.Sub(s.start).Seconds(), s.bytes
 	}
-	m.ScrapeText, m.ScrapeOpenMetrics = median(text), median(om)
+	m.ScrapeOpenMetrics = median(om)
 	return nil
 }
 

@@ -34,7 +34,24 @@ type Payload struct {
 // multiple of perWrite (so no write wraps around) and holds every name with
 // each of the values.
 func BuildPayload(names, perWrite int, newline bool) *Payload {
-	n := names * len(values)
+	return buildPayload(names, perWrite, newline, len(values))
+}
+
+// ringBudget bounds the ring's messages when there are many names (about
+// 45 bytes each): 1,000,000 names get 2 values each instead of 16.
+const ringBudget = 2_000_000
+
+// BuildLargePayload is BuildPayload with fewer values per name once names ×
+// 16 messages would exceed ringBudget (at least one value per name).
+func BuildLargePayload(names, perWrite int, newline bool) *Payload {
+	return buildPayload(names, perWrite, newline, min(len(values), max(1, ringBudget/names)))
+}
+
+// buildPayload builds a ring of names × cycles messages (rounded up to a
+// multiple of perWrite): the names in turn, with values[0] the first time
+// round, values[1] the second, and so on.
+func buildPayload(names, perWrite int, newline bool, cycles int) *Payload {
+	n := names * cycles
 	n = (n + perWrite - 1) / perWrite * perWrite
 	p := &Payload{ends: make([]int, n), names: names, perWrite: perWrite, newline: newline}
 	buf := make([]byte, 0, n*(len(stamp)+32))

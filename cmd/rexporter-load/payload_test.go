@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -104,5 +105,26 @@ func TestPayloadMessage(t *testing.T) {
 	}
 	if b, k := p.Write(3, 10); b != nil || k != 0 {
 		t.Errorf("write past the end: %q, %d", b, k)
+	}
+}
+
+func TestBuildLargePayload(t *testing.T) {
+	tests := map[string]struct{ names, wantLen int }{
+		"few names: every value":     {names: 1000, wantLen: 16_000},
+		"100,000 names: 16 values":   {names: 100_000, wantLen: 1_600_000},
+		"1,000,000 names: 2 values":  {names: 1_000_000, wantLen: 2_000_000},
+		"3,000,000 names: one value": {names: 3_000_000, wantLen: 3_000_000},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := BuildLargePayload(tc.names, 100, true)
+			if p.Len() != tc.wantLen {
+				t.Errorf("ring of %d messages, want %d", p.Len(), tc.wantLen)
+			}
+			last := messageRE.FindSubmatch(bytes.TrimSuffix(p.Message(tc.names-1), []byte("\n")))
+			if last == nil || string(last[1]) != strconv.Itoa(tc.names-1) {
+				t.Errorf("message %d: %q", tc.names-1, p.Message(tc.names-1))
+			}
+		})
 	}
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,10 +18,27 @@ const (
 	acceptOpenMetrics = "application/openmetrics-text;version=1.0.0"
 )
 
+// scrapeMode is how much of a page a scrape reads and keeps.
+type scrapeMode int
+
+const (
+	// scrapeFull reads and keeps the whole page.
+	scrapeFull scrapeMode = iota
+	// scrapeStream reads the whole page (a full scrape, timed to its last
+	// byte) but keeps only the exporter's own metrics at its head: a
+	// 1,000,000-name page is gigabytes.
+	scrapeStream
+	// scrapeHead reads only the exporter's own metrics at the head of the
+	// page and then hangs up: a poll of the counters that costs neither
+	// side a full page (the exporter still starts writing it).
+	scrapeHead
+)
+
 // scraper fetches /metrics over one kept-alive, uncompressed connection.
 type scraper struct {
 	client *http.Client
 	url    string
+	mode   scrapeMode
 	body   bytes.Buffer // reused: a 10,000-name page is several MB
 }
 
@@ -37,6 +56,8 @@ func newScraper(url string) *scraper {
 type sample struct {
 	messages    float64 // rexporter_messages_total
 	parseErrors float64 // sum of rexporter_parse_errors_total
+	series      float64 // rexporter_series
+	refused     float64 // rexporter_rejected_names_total{reason="max_series" or "max_series_per_job"}
 	start       time.Time
 	header      time.Time // response headers in: the exporter gathered before this
 	end         time.Time // body read
@@ -62,20 +83,83 @@ func (s *scraper) scrape(ctx context.Context, accept string) (sample, error) {
 	defer resp.Body.Close()
 	smp.header = time.Now()
 	s.body.Reset()
-	if _, err := io.Copy(&s.body, resp.Body); err != nil {
-		return sample{}, fmt.Errorf("read %s: %w", s.url, err)
-	}
-	smp.end = time.Now()
 	if resp.StatusCode != http.StatusOK {
 		return sample{}, fmt.Errorf("%s answered %s", s.url, resp.Status)
 	}
-	smp.bytes = s.body.Len()
+	if s.mode == scrapeFull {
+		_, err = io.Copy(&s.body, resp.Body)
+		smp.bytes = s.body.Len()
+	} else {
+		smp.bytes, err = s.readHead(resp.Body)
+	}
+	if err != nil {
+		return sample{}, fmt.Errorf("read %s: %w", s.url, err)
+	}
+	smp.end = time.Now()
+	page := s.body.Bytes()
 	var ok bool
-	smp.messages, smp.parseErrors, ok = parseCounters(s.body.Bytes())
+	smp.messages, smp.parseErrors, ok = parseCounters(page)
 	if !ok {
 		return sample{}, fmt.Errorf("%s has no rexporter_messages_total", s.url)
 	}
+	for v := range sampleValues(page, "rexporter_series") {
+		smp.series = v
+	}
+	for labels, v := range samples(page, "rexporter_rejected_names_total") {
+		if strings.Contains(labels, `reason="max_series"`) || strings.Contains(labels, `reason="max_series_per_job"`) {
+			smp.refused += v
+		}
+	}
 	return smp, nil
+}
+
+// readHead keeps the page's head, up to the first family that is not the
+// exporter's own, in s.body; then, streaming, it reads the rest into
+// nothing and returns the page's size, or, heading, it stops and returns
+// the head's.
+func (s *scraper) readHead(body io.Reader) (int, error) {
+	r := bufio.NewReaderSize(body, 64<<10)
+	for {
+		line, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull { // a line longer than 64 KiB: not the head's
+			err = nil
+		}
+		if isUserFamily(line) {
+			if s.mode == scrapeHead {
+				return s.body.Len(), nil
+			}
+			n, err := io.Copy(io.Discard, r)
+			return s.body.Len() + len(line) + int(n), err
+		}
+		s.body.Write(line)
+		if err == io.EOF {
+			return s.body.Len(), nil
+		}
+		if err != nil {
+			return s.body.Len(), err
+		}
+	}
+}
+
+// selfPrefixes start the names of the exporter's own families, which
+// /metrics writes before the user's.
+var selfPrefixes = []string{"rexporter_", "go_", "process_", "promhttp_"}
+
+// isUserFamily tells whether line starts a family of the user's (a HELP or
+// TYPE line of a name without a self prefix): the end of the page's head.
+func isUserFamily(line []byte) bool {
+	rest, ok := bytes.CutPrefix(line, []byte("# HELP "))
+	if !ok {
+		if rest, ok = bytes.CutPrefix(line, []byte("# TYPE ")); !ok {
+			return false
+		}
+	}
+	for _, p := range selfPrefixes {
+		if bytes.HasPrefix(rest, []byte(p)) {
+			return false
+		}
+	}
+	return true
 }
 
 // parseCounters reads rexporter_messages_total and the sum of
@@ -97,6 +181,18 @@ func parseCounters(page []byte) (messages, parseErrors float64, ok bool) {
 // timestamp. Unparseable values are skipped.
 func sampleValues(page []byte, name string) func(yield func(float64) bool) {
 	return func(yield func(float64) bool) {
+		for _, v := range samples(page, name) {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// samples yields the labels ("{…}", or "" without) and the value of every
+// sample line of the named metric, as sampleValues.
+func samples(page []byte, name string) func(yield func(string, float64) bool) {
+	return func(yield func(string, float64) bool) {
 		for rest := page; ; {
 			i := bytes.Index(rest, []byte(name))
 			if i < 0 {
@@ -111,12 +207,13 @@ func sampleValues(page []byte, name string) func(yield func(float64) bool) {
 			if j := bytes.IndexByte(line, '\n'); j >= 0 {
 				line = line[:j]
 			}
+			labels := ""
 			if line[0] == '{' {
 				j := bytes.LastIndexByte(line, '}')
 				if j < 0 {
 					continue
 				}
-				line = line[j+1:]
+				labels, line = string(line[:j+1]), line[j+1:]
 			}
 			f := bytes.Fields(line)
 			if len(f) == 0 {
@@ -126,7 +223,7 @@ func sampleValues(page []byte, name string) func(yield func(float64) bool) {
 			if err != nil {
 				continue
 			}
-			if !yield(v) {
+			if !yield(labels, v) {
 				return
 			}
 		}
