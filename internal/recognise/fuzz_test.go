@@ -1,6 +1,7 @@
 package recognise
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -68,13 +69,27 @@ func FuzzSet(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte, n uint8) {
 		set := NewSet(append(Default(), re)...)
-		size := int(n)%64 + 1
+		if n&0x80 != 0 {
+			set.ReadGrowing()
+		}
+		size := int(n&0x7f)%64 + 1
+		var lines [numStreams]uint64 // '\n's fed per stream
+		var last [numStreams]int64   // last claimed line number, -1 before any
+		last[Stdout], last[Stderr] = -1, -1
 		for i := 0; len(b) > 0; i++ {
 			k := min(size, len(b))
 			s := Stream(i % 2)
 			checkUpdates(t, set.Feed(s, b[:k]))
 			if len(set.st[s].buf) > MaxLine {
 				t.Fatalf("%d bytes buffered", len(set.st[s].buf))
+			}
+			lines[s] += uint64(bytes.Count(b[:k], []byte("\n")))
+			// Claimed lines are ended lines, numbered in order, each once.
+			for _, c := range set.TakeClaimed(s, nil) {
+				if int64(c) <= last[s] || c >= lines[s] {
+					t.Fatalf("claimed line %d after %d, with %d lines ended", c, last[s], lines[s])
+				}
+				last[s] = int64(c)
 			}
 			b = b[k:]
 		}
