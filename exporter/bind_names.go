@@ -7,29 +7,41 @@ import (
 	"github.com/rexporter/rexporter/parser"
 )
 
-// valueKind is what kind of values a metric holds; the first value of an R
-// name decides it.
-type valueKind uint8
+// The names a binding's first value gives it, in the order metricFor works
+// them out: the R name (or the rule's name) becomes a base name, the base
+// name the family and sample names of the metric's kind, and those must be
+// neither reserved nor taken by another metric.
 
-const (
-	kindNumber   valueKind = iota // gauge, counter, histogram
-	kindProgress                  // done, steps, ratio
-	kindState                     // one series per state, the current one at 1
-)
-
-func (k valueKind) String() string {
-	return [...]string{"number", "progress", "state"}[k]
-}
-
-// kindOf maps a parsed value to the kind of metric it needs.
-func kindOf(k parser.ValueKind) valueKind {
-	switch k {
-	case parser.ValueProgress:
-		return kindProgress
-	case parser.ValueState:
-		return kindState
+// metricFor finds or creates the metric a binding's first value needs, or
+// returns the reason it cannot. Called with e.mu held.
+func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit) (*metric, string) {
+	base := baseName(e.opts.Namespace, b.mp, []byte(b.raw), unit)
+	if m := e.metrics[base]; m != nil {
+		if !m.compatible(kind, unit, b.mp) {
+			e.logRejected(reasonClash, b.display, base, m.display)
+			return nil, reasonClash
+		}
+		return m, ""
 	}
-	return kindNumber
+	names := familyNames(base, kind, b.mp)
+	if reserved(names) {
+		e.logRejected(reasonReserved, b.display, base, "")
+		return nil, reasonReserved
+	}
+	if other, reason := e.takenBy(base, names); other != nil {
+		e.logRejected(reason, b.display, base, other.display)
+		return nil, reason
+	}
+	if len(e.list) >= e.opts.MaxSeries {
+		e.logRejected(reasonMaxSeries, b.display, base, "")
+		return nil, reasonMaxSeries
+	}
+	m := newMetric(base, names, kind, unit, b.mp, b.display, e.helps[b.raw])
+	e.metrics[base] = m
+	for _, n := range names {
+		e.taken[n] = m
+	}
+	return m, ""
 }
 
 // baseName builds a metric's base name: the rule's name or the sanitized R
@@ -85,4 +97,19 @@ func reserved(names []string) bool {
 		}
 	}
 	return false
+}
+
+// takenBy returns the metric that already uses one of the names of a new
+// metric with this base name, and the reason: a collision when it has the
+// same base name, else a clash. Called with e.mu held.
+func (e *Exporter) takenBy(base string, names []string) (*metric, string) {
+	for _, n := range names {
+		if other := e.taken[n]; other != nil {
+			if other.base == base {
+				return other, reasonCollision
+			}
+			return other, reasonClash
+		}
+	}
+	return nil, ""
 }

@@ -146,15 +146,10 @@ func (e *Exporter) bindingRefusal(f *parser.Field) string {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	b := e.bindings[string(f.Name)]
-	switch {
-	case b == nil || b.metric == nil:
+	if b == nil {
 		return ""
-	case kindOf(f.Kind) != b.metric.kind:
-		return reasonKindMismatch
-	case unitOf(b.mp.Units, f) != b.metric.unit:
-		return reasonUnitMismatch
 	}
-	return ""
+	return b.misfit(kindOf(f.Kind), unitOf(b.mp.Units, f))
 }
 
 // fitRefusal repeats the checks of Session.observe (with series.checkNumber):
