@@ -1,7 +1,6 @@
 package exporter
 
 import (
-	"errors"
 	"net/netip"
 	"time"
 
@@ -171,14 +170,4 @@ func fitRefusal(ser *series, f *parser.Field) string {
 	}
 	_, refused := ser.checkNumber(numberOf(mp.Units, f))
 	return refused
-}
-
-// parseReason is the reason label a parse error is counted under.
-func parseReason(err error) string {
-	for _, p := range parseReasons {
-		if errors.Is(err, p.err) {
-			return p.reason
-		}
-	}
-	return otherParseReason
 }
