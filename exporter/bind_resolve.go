@@ -7,17 +7,11 @@ import (
 	"github.com/rexporter/rexporter/parser"
 )
 
-// Binding a name is one walk down, every step in the file of its area:
-//
-//	resolve / createSeries   (this file) the name's series, or why not
-//	  bindingOf, newBinding  (bind_binding.go) R name -> mapping rule, labels
-//	  newSeriesLocked        (this file) the caps, the series entered everywhere
-//	    binding.misfit       (bind_binding.go) a later value of another kind or unit
-//	    metricFor            (bind_names.go) base name, family names, reserved, taken
-//	      newMetric          (bind_metric.go) families and descriptors
-//	    newSeries            (series.go), nameTable.insert (table.go), exhume (state_tomb.go)
-//
-// None of them calls back up; logRejected below is the only helper they share.
+// Binding a name is one walk down (drawn in doc.go): resolve or createSeries
+// here, then bindingOf (bind_binding.go), then newSeriesLocked here, which
+// calls metricFor (bind_names.go, then newMetric in bind_metric.go) and
+// newSeries (series.go). None of them calls back up; logRejected below is
+// the one helper they share.
 
 // resolve returns the series a field of an R name from a job updates,
 // creating what is missing, or the reason the field is refused. seriesJob is
