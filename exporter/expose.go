@@ -26,7 +26,7 @@ const (
 // scrapeWriter is the text writer of one scrape, with scratch space for
 // histogram counts.
 type scrapeWriter struct {
-	*textfmt.Writer
+	textfmt.Writer
 	cumulative []uint64
 }
 
@@ -57,7 +57,8 @@ func (e *Exporter) Expose(w io.Writer, f Format) error {
 	ents := e.exposed.ents
 	e.mu.Unlock()
 
-	x := &scrapeWriter{Writer: textfmt.NewWriter(w, f == FormatOpenMetrics)}
+	x := &scrapeWriter{}
+	x.Reset(w, f == FormatOpenMetrics)
 	for _, ent := range ents {
 		switch {
 		case ent.job != nil:

@@ -33,7 +33,19 @@ type Writer struct {
 // set (without its final "# EOF": the caller writes that after every other
 // family), else of the text format 0.0.4.
 func NewWriter(w io.Writer, openMetrics bool) *Writer {
-	return &Writer{w: w, om: openMetrics, buf: make([]byte, 0, flushAt+4096)}
+	x := &Writer{}
+	x.Reset(w, openMetrics)
+	return x
+}
+
+// Reset discards what x holds and makes it write to w, like NewWriter: a
+// Writer embedded in a caller's struct needs no allocation of its own.
+func (x *Writer) Reset(w io.Writer, openMetrics bool) {
+	if x.buf == nil {
+		x.buf = make([]byte, 0, flushAt+4096)
+	}
+	x.w, x.om, x.buf, x.err = w, openMetrics, x.buf[:0], nil
+	clear(x.les)
 }
 
 // Err returns the first error that writing out met.

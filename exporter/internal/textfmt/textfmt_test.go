@@ -128,3 +128,19 @@ func TestWriteErrorStopsWriting(t *testing.T) {
 		t.Errorf("%d writes, want 1: the first error stops writing", w.writes)
 	}
 }
+
+func TestResetStartsAfresh(t *testing.T) {
+	var first, second strings.Builder
+	x := NewWriter(&first, true)
+	x.Sample("a", "", "", 1)
+	les := x.LeValues([]float64{1})
+	x.Reset(&second, false)
+	x.Sample("b", "", "", 1)
+	x.Flush()
+	if first.String() != "" || second.String() != "b 1\n" {
+		t.Errorf("after Reset: first %q, second %q", first.String(), second.String())
+	}
+	if string(les) != "1.0\x00+Inf\x00" {
+		t.Errorf("le values %q", les)
+	}
+}
