@@ -14,7 +14,6 @@ import (
 
 	"github.com/rexporter/rexporter/internal/recognise"
 	"github.com/rexporter/rexporter/mapping"
-	"github.com/rexporter/rexporter/parser"
 )
 
 // Options configure an Exporter. The zero value of each field means its default.
@@ -234,27 +233,6 @@ func (e *Exporter) Mapper() *mapping.Mapper {
 // seriesKey identifies the series of one R name from one job.
 func seriesKey(job string, raw []byte) string {
 	return job + "\x00" + string(raw)
-}
-
-// logRejected warns about a refused name at most once a minute per reason;
-// every refusal is counted regardless. Called with e.mu held.
-func (e *Exporter) logRejected(reason, display, metric, other string) {
-	now := e.now()
-	if last, ok := e.lastLogged[reason]; ok && now.Sub(last) < rejectLogInterval {
-		return
-	}
-	e.lastLogged[reason] = now
-	args := []any{"reason", reason, "r_name", display}
-	if metric != "" {
-		args = append(args, "metric", metric)
-	}
-	if other != "" {
-		args = append(args, "taken_by", parser.DisplayName([]byte(other)))
-	}
-	if reason == reasonMaxSeries {
-		args = append(args, "max_series", e.opts.MaxSeries)
-	}
-	e.logger.Warn("rejected r name (logged at most once a minute per reason)", args...)
 }
 
 // echo writes one message as a line to the echo writer.

@@ -7,7 +7,28 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/rexporter/rexporter/exporter/internal/textfmt"
 )
+
+// Format is an exposition format that the exporter writes itself, without
+// building client_golang's protobuf messages first (see Exporter.Expose).
+type Format uint8
+
+const (
+	// FormatText is the Prometheus text format 0.0.4.
+	FormatText Format = iota
+	// FormatOpenMetrics is OpenMetrics 1.0.0 text, without its final "# EOF"
+	// (the caller writes that after every other family).
+	FormatOpenMetrics
+)
+
+// scrapeWriter is the text writer of one scrape, with scratch space for
+// histogram counts.
+type scrapeWriter struct {
+	textfmt.Writer
+	cumulative []uint64
+}
 
 // Expose writes the user's metrics (and the per-job and overflow families)
 // in a text format straight from the series, as Collect plus expfmt would
@@ -36,7 +57,8 @@ func (e *Exporter) Expose(w io.Writer, f Format) error {
 	ents := e.exposed.ents
 	e.mu.Unlock()
 
-	x := &expWriter{w: w, om: f == FormatOpenMetrics, buf: make([]byte, 0, flushAt+4096)}
+	x := &scrapeWriter{}
+	x.Reset(w, f == FormatOpenMetrics)
 	for _, ent := range ents {
 		switch {
 		case ent.job != nil:
@@ -46,12 +68,12 @@ func (e *Exporter) Expose(w io.Writer, f Format) error {
 		default:
 			writeFamily(x, ent.fam, ent.series)
 		}
-		if x.err != nil {
-			return x.err
+		if err := x.Err(); err != nil {
+			return err
 		}
 	}
-	x.flush()
-	return x.err
+	x.Flush()
+	return x.Err()
 }
 
 // exposeKey tells whether the families written by the last scrape are still
@@ -114,41 +136,41 @@ func compareSeries(a, b *series) int {
 }
 
 // writeFamily writes one family of a metric.
-func writeFamily(x *expWriter, fam *family, list []*series) {
+func writeFamily(x *scrapeWriter, fam *family, list []*series) {
 	if fam.kind == famState {
 		writeStates(x, fam, list)
 		return
 	}
-	x.header(fam.name, fam.help, fam.typ)
+	x.Header(fam.name, fam.help, fam.typ)
 	for _, s := range list {
 		switch fam.kind {
 		case famGauge, famDone:
-			x.sample(fam.name, "", s.rendered, math.Float64frombits(s.last.Load()))
+			x.Sample(fam.name, "", s.rendered, math.Float64frombits(s.last.Load()))
 		case famSteps:
-			x.sample(fam.name, "", s.rendered, math.Float64frombits(s.steps.Load()))
+			x.Sample(fam.name, "", s.rendered, math.Float64frombits(s.steps.Load()))
 		case famRatio:
-			x.sample(fam.name, "", s.rendered, s.ratio())
+			x.Sample(fam.name, "", s.rendered, s.ratio())
 		case famCounter:
-			x.sample(fam.name, "", s.rendered, math.Float64frombits(s.count.Load()))
+			x.Sample(fam.name, "", s.rendered, math.Float64frombits(s.count.Load()))
 		case famHist:
 			h := s.hist
 			x.cumulative = slices.Grow(x.cumulative[:0], len(h.counts))[:len(h.counts)]
 			sum := h.read(x.cumulative)
-			les := x.leValues(h.bounds)
+			les := x.LeValues(h.bounds)
 			for _, n := range x.cumulative {
 				end := bytes.IndexByte(les, 0)
-				x.bucket(fam.name, s.rendered, les[:end], n)
+				x.Bucket(fam.name, s.rendered, les[:end], n)
 				les = les[end+1:]
 			}
-			x.sample(fam.name, "_sum", s.rendered, sum)
-			x.count(fam.name, "_count", s.rendered, x.cumulative[len(x.cumulative)-1])
+			x.Sample(fam.name, "_sum", s.rendered, sum)
+			x.Count(fam.name, "_count", s.rendered, x.cumulative[len(x.cumulative)-1])
 		}
 	}
 }
 
 // writeStates writes a state family: one sample per series and state, the
 // state label sorted in among the others, samples in Gather's order.
-func writeStates(x *expWriter, fam *family, list []*series) {
+func writeStates(x *scrapeWriter, fam *family, list []*series) {
 	type row struct {
 		key      []string
 		rendered string
@@ -159,7 +181,7 @@ func writeStates(x *expWriter, fam *family, list []*series) {
 		states, current := s.stateSnapshot()
 		for i, st := range states {
 			names, values := withLabel(s.d.labelNames, s.labels, stateLabel, st)
-			rows = append(rows, row{key: values, rendered: renderLabels(names, values), v: boolFloat(i == current)})
+			rows = append(rows, row{key: values, rendered: textfmt.Labels(names, values), v: boolFloat(i == current)})
 		}
 	}
 	slices.SortFunc(rows, func(a, b row) int {
@@ -171,9 +193,9 @@ func writeStates(x *expWriter, fam *family, list []*series) {
 	if len(rows) == 0 {
 		return
 	}
-	x.header(fam.name, fam.help, fam.typ)
+	x.Header(fam.name, fam.help, fam.typ)
 	for _, r := range rows {
-		x.sample(fam.name, "", r.rendered, r.v)
+		x.Sample(fam.name, "", r.rendered, r.v)
 	}
 }
 
@@ -208,11 +230,11 @@ type overflowSnap struct {
 	folded float64
 }
 
-func writeOverflows(x *expWriter, list []overflowSnap) {
+func writeOverflows(x *scrapeWriter, list []overflowSnap) {
 	slices.SortFunc(list, func(a, b overflowSnap) int { return strings.Compare(a.metric, b.metric) })
-	x.header(overflowFamily, overflowHelp, "counter")
+	x.Header(overflowFamily, overflowHelp, "counter")
 	names := []string{"metric"}
 	for _, o := range list {
-		x.sample(overflowFamily, "", renderLabels(names, []string{o.metric}), o.folded)
+		x.Sample(overflowFamily, "", textfmt.Labels(names, []string{o.metric}), o.folded)
 	}
 }

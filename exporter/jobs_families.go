@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rexporter/rexporter/exporter/internal/textfmt"
 )
 
 // jobSnap is a job's state read under Exporter.mu, for one scrape.
@@ -134,7 +136,7 @@ func (e *Exporter) collectJobs(ch chan<- prometheus.Metric) {
 
 // writeJobFamily writes one per-job family, samples sorted by job name (and
 // state). Like Gather, it writes nothing for a family without samples.
-func writeJobFamily(x *expWriter, f *jobFamily, jobs []jobSnap) {
+func writeJobFamily(x *scrapeWriter, f *jobFamily, jobs []jobSnap) {
 	names := []string{jobLabel, stateLabel}
 	states := slices.Sorted(slices.Values(jobStates))
 	header := false
@@ -146,20 +148,20 @@ func writeJobFamily(x *expWriter, f *jobFamily, jobs []jobSnap) {
 		j := &jobs[i]
 		if f.perState {
 			if !header {
-				x.header(f.name, f.help, f.typ)
+				x.Header(f.name, f.help, f.typ)
 				header = true
 			}
 			for _, st := range states {
-				x.sample(f.name, "", renderLabels(names, []string{j.name, st}), boolFloat(st == j.state))
+				x.Sample(f.name, "", textfmt.Labels(names, []string{j.name, st}), boolFloat(st == j.state))
 			}
 			continue
 		}
 		if v, ok := f.value(j); ok {
 			if !header {
-				x.header(f.name, f.help, f.typ)
+				x.Header(f.name, f.help, f.typ)
 				header = true
 			}
-			x.sample(f.name, "", renderLabels(names[:1], []string{j.name}), v)
+			x.Sample(f.name, "", textfmt.Labels(names[:1], []string{j.name}), v)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package exporter
 import (
 	"cmp"
 	"slices"
+
+	"github.com/rexporter/rexporter/exporter/internal/textfmt"
 )
 
 // runJobFamilies returns the per-job families that run control messages and
@@ -50,7 +52,7 @@ func infoLabels(labels []Label, job string) ([]string, []string) {
 
 // writeInfoFamily writes an info family, samples in Gather's order: fewer
 // labels first, then by label values in label name order.
-func writeInfoFamily(x *expWriter, f *jobFamily, jobs []jobSnap) {
+func writeInfoFamily(x *scrapeWriter, f *jobFamily, jobs []jobSnap) {
 	type row struct{ names, values []string }
 	var rows []row
 	for i := range jobs {
@@ -68,8 +70,8 @@ func writeInfoFamily(x *expWriter, f *jobFamily, jobs []jobSnap) {
 		}
 		return slices.Compare(a.values, b.values)
 	})
-	x.header(f.name, f.help, f.typ)
+	x.Header(f.name, f.help, f.typ)
 	for _, r := range rows {
-		x.sample(f.name, "", renderLabels(r.names, r.values), 1)
+		x.Sample(f.name, "", textfmt.Labels(r.names, r.values), 1)
 	}
 }

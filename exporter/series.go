@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rexporter/rexporter/exporter/internal/textfmt"
 	"github.com/rexporter/rexporter/mapping"
 	"github.com/rexporter/rexporter/parser"
 )
@@ -72,7 +73,7 @@ func newSeries(m *metric, b *binding, j *job, key string, labels []string, withJ
 	names := slices.Clone(s.d.labelNames)
 	s.sortKey = slices.Clone(labels)
 	sortLabels(names, s.sortKey)
-	s.rendered = renderLabels(names, s.sortKey)
+	s.rendered = textfmt.Labels(names, s.sortKey)
 	if hd := s.d.desc[famHist]; hd != nil {
 		s.hist = newHistogram(hd, labels, m.mp.Buckets, m.mp.NativeFactor, m.mp.NativeMaxBuckets)
 	}

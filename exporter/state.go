@@ -11,9 +11,6 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-
-	"github.com/rexporter/rexporter/mapping"
-	"github.com/rexporter/rexporter/parser"
 )
 
 // LoadStats says what LoadState restored.
@@ -287,35 +284,6 @@ func (e *Exporter) restoreSeries(r *seriesRec) *series {
 		s.current = r.Current
 	}
 	return s
-}
-
-// createSeries is resolve's creation path for a known kind and unit. Called
-// with e.mu held.
-func (e *Exporter) createSeries(j *job, seriesJob string, raw []byte, kind valueKind, unit parser.Unit) (*series, string) {
-	b := e.bindings[string(raw)]
-	if b == nil {
-		b = newBinding(raw, e.mapper)
-	}
-	if b.mp.Drop {
-		return nil, reasonDropped
-	}
-	if !unitAllowed(b.mp, unit) {
-		return nil, reasonUnitMismatch
-	}
-	return e.newSeriesLocked(b, j, seriesJob, raw, kind, unit)
-}
-
-// unitAllowed reports whether the mapping still converts values to unit.
-func unitAllowed(mp mapping.Mapping, unit parser.Unit) bool {
-	switch unit {
-	case parser.UnitSeconds:
-		return mp.Units&mapping.UnitsDuration != 0
-	case parser.UnitBytes:
-		return mp.Units&mapping.UnitsSize != 0
-	case parser.UnitRatio:
-		return mp.Units&mapping.UnitsPercent != 0
-	}
-	return true
 }
 
 // helpsToSave lists the `run: help` descriptions a restore needs: each

@@ -26,6 +26,31 @@ const (
 	otherState    = "_other"
 )
 
+// valueKind is what kind of values a metric holds; the first value of an R
+// name decides it.
+type valueKind uint8
+
+const (
+	kindNumber   valueKind = iota // gauge, counter, histogram
+	kindProgress                  // done, steps, ratio
+	kindState                     // one series per state, the current one at 1
+)
+
+func (k valueKind) String() string {
+	return [...]string{"number", "progress", "state"}[k]
+}
+
+// kindOf maps a parsed value to the kind of metric it needs.
+func kindOf(k parser.ValueKind) valueKind {
+	switch k {
+	case parser.ValueProgress:
+		return kindProgress
+	case parser.ValueState:
+		return kindState
+	}
+	return kindNumber
+}
+
 // metric is one metric base name and its families. Several R names may share
 // it when mapping rules give them the same name with different labels.
 type metric struct {
@@ -79,13 +104,15 @@ type descs struct {
 	labelNames []string // the label names of the series, in the order of their values
 }
 
-func newMetric(base string, kind valueKind, unit parser.Unit, mp mapping.Mapping, display, described string) *metric {
+// newMetric makes a metric; names are its family and sample names (see
+// familyNames).
+func newMetric(base string, names []string, kind valueKind, unit parser.Unit, mp mapping.Mapping, display, described string) *metric {
 	m := &metric{
 		base:      base,
 		kind:      kind,
 		unit:      unit,
 		mp:        mp,
-		names:     familyNames(base, kind, mp),
+		names:     names,
 		display:   display,
 		described: described,
 		owners:    map[string]*binding{},

@@ -1,7 +1,6 @@
 package exporter
 
 import (
-	"errors"
 	"net/netip"
 	"time"
 
@@ -146,15 +145,10 @@ func (e *Exporter) bindingRefusal(f *parser.Field) string {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	b := e.bindings[string(f.Name)]
-	switch {
-	case b == nil || b.metric == nil:
+	if b == nil {
 		return ""
-	case kindOf(f.Kind) != b.metric.kind:
-		return reasonKindMismatch
-	case unitOf(b.mp.Units, f) != b.metric.unit:
-		return reasonUnitMismatch
 	}
-	return ""
+	return b.misfit(kindOf(f.Kind), unitOf(b.mp.Units, f))
 }
 
 // fitRefusal repeats the checks of Session.observe (with series.checkNumber):
@@ -176,14 +170,4 @@ func fitRefusal(ser *series, f *parser.Field) string {
 	}
 	_, refused := ser.checkNumber(numberOf(mp.Units, f))
 	return refused
-}
-
-// parseReason is the reason label a parse error is counted under.
-func parseReason(err error) string {
-	for _, p := range parseReasons {
-		if errors.Is(err, p.err) {
-			return p.reason
-		}
-	}
-	return otherParseReason
 }

@@ -17,6 +17,18 @@ type binding struct {
 	series       []*series
 }
 
+// bindingOf returns the binding of an R name: the one it has while it has
+// series, else a new one under the mapping in force (entered in e.bindings
+// with the name's first series). Called with e.mu held.
+func (e *Exporter) bindingOf(raw []byte) *binding {
+	if b := e.bindings[string(raw)]; b != nil {
+		return b
+	}
+	return newBinding(raw, e.mapper)
+}
+
+// newBinding maps an R name: its display form, its mapping rule and the
+// values of the rule's labels.
 func newBinding(raw []byte, mapper *mapping.Mapper) *binding {
 	display := parser.DisplayName(raw)
 	b := &binding{raw: string(raw), display: display, mp: mapper.Map(display)}
@@ -26,24 +38,49 @@ func newBinding(raw []byte, mapper *mapping.Mapper) *binding {
 	return b
 }
 
+// misfit says why a value of the kind and unit cannot update the binding's
+// metric, or "" when it can or the binding has no metric yet.
+func (b *binding) misfit(kind valueKind, unit parser.Unit) string {
+	switch m := b.metric; {
+	case m == nil:
+		return ""
+	case m.kind != kind:
+		return reasonKindMismatch
+	case m.unit != unit:
+		return reasonUnitMismatch
+	}
+	return ""
+}
+
+// conversion is the mapping's switch for converting values to unit; none for
+// a plain number.
+func conversion(unit parser.Unit) mapping.Units {
+	switch unit {
+	case parser.UnitSeconds:
+		return mapping.UnitsDuration
+	case parser.UnitBytes:
+		return mapping.UnitsSize
+	case parser.UnitRatio:
+		return mapping.UnitsPercent
+	}
+	return mapping.UnitsNone
+}
+
 // unitOf is the unit a value has under the mapping: none when the rule
 // switched that kind of conversion off.
 func unitOf(units mapping.Units, f *parser.Field) parser.Unit {
-	var need mapping.Units
-	switch f.Unit {
-	case parser.UnitSeconds:
-		need = mapping.UnitsDuration
-	case parser.UnitBytes:
-		need = mapping.UnitsSize
-	case parser.UnitRatio:
-		need = mapping.UnitsPercent
-	default:
-		return parser.UnitNone
-	}
-	if units&need == 0 {
+	need := conversion(f.Unit)
+	if need == mapping.UnitsNone || units&need == 0 {
 		return parser.UnitNone
 	}
 	return f.Unit
+}
+
+// unitAllowed reports whether the mapping still converts values to unit (a
+// plain number always fits).
+func unitAllowed(mp mapping.Mapping, unit parser.Unit) bool {
+	need := conversion(unit)
+	return need == mapping.UnitsNone || mp.Units&need != 0
 }
 
 // numberOf is a number field's value under the mapping: in the base unit, or

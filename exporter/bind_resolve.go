@@ -7,6 +7,12 @@ import (
 	"github.com/rexporter/rexporter/parser"
 )
 
+// Binding a name is one walk down (drawn in doc.go): resolve or createSeries
+// here, then bindingOf (bind_binding.go), then newSeriesLocked here, which
+// calls metricFor (bind_names.go, then newMetric in bind_metric.go) and
+// newSeries (series.go). None of them calls back up; logRejected below is
+// the one helper they share.
+
 // resolve returns the series a field of an R name from a job updates,
 // creating what is missing, or the reason the field is refused. seriesJob is
 // the r_job label value (the job's name).
@@ -24,10 +30,7 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 	if s := e.names[key]; s != nil {
 		return s, ""
 	}
-	b := e.bindings[string(raw)]
-	if b == nil {
-		b = newBinding(raw, e.mapper)
-	}
+	b := e.bindingOf(raw)
 	if b.mp.Drop {
 		return nil, reasonDropped
 	}
@@ -36,6 +39,19 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 		return nil, reasonJobSeries
 	}
 	return e.newSeriesLocked(b, j, seriesJob, raw, kindOf(f.Kind), unitOf(b.mp.Units, f))
+}
+
+// createSeries is resolve's creation path for a known kind and unit, for a
+// restored series (see restoreSeries). Called with e.mu held.
+func (e *Exporter) createSeries(j *job, seriesJob string, raw []byte, kind valueKind, unit parser.Unit) (*series, string) {
+	b := e.bindingOf(raw)
+	if b.mp.Drop {
+		return nil, reasonDropped
+	}
+	if !unitAllowed(b.mp, unit) {
+		return nil, reasonUnitMismatch
+	}
+	return e.newSeriesLocked(b, j, seriesJob, raw, kind, unit)
 }
 
 // newSeriesLocked creates the series of binding b for a job, of the given
@@ -49,10 +65,8 @@ func (e *Exporter) newSeriesLocked(b *binding, j *job, seriesJob string, raw []b
 		if m, reason = e.metricFor(b, kind, unit); m == nil {
 			return nil, reason
 		}
-	} else if m.kind != kind {
-		return nil, reasonKindMismatch
-	} else if m.unit != unit {
-		return nil, reasonUnitMismatch
+	} else if reason := b.misfit(kind, unit); reason != "" {
+		return nil, reason
 	}
 
 	labels := b.labelValues
@@ -88,44 +102,6 @@ func (e *Exporter) newSeriesLocked(b *binding, j *job, seriesJob string, raw []b
 	return s, ""
 }
 
-// metricFor finds or creates the metric a binding's first value needs. Called
-// with e.mu held.
-func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit) (*metric, string) {
-	base := baseName(e.opts.Namespace, b.mp, []byte(b.raw), unit)
-	if m := e.metrics[base]; m != nil {
-		if !m.compatible(kind, unit, b.mp) {
-			e.logRejected(reasonClash, b.display, base, m.display)
-			return nil, reasonClash
-		}
-		return m, ""
-	}
-	names := familyNames(base, kind, b.mp)
-	if reserved(names) {
-		e.logRejected(reasonReserved, b.display, base, "")
-		return nil, reasonReserved
-	}
-	for _, n := range names {
-		if other := e.taken[n]; other != nil {
-			reason := reasonClash
-			if other.base == base {
-				reason = reasonCollision
-			}
-			e.logRejected(reason, b.display, base, other.display)
-			return nil, reason
-		}
-	}
-	if len(e.list) >= e.opts.MaxSeries {
-		e.logRejected(reasonMaxSeries, b.display, base, "")
-		return nil, reasonMaxSeries
-	}
-	m := newMetric(base, kind, unit, b.mp, b.display, e.helps[b.raw])
-	e.metrics[base] = m
-	for _, n := range m.names {
-		e.taken[n] = m
-	}
-	return m, ""
-}
-
 // overflowOf returns the metric's overflow series, creating it: every label
 // value is overflowValue, r_job included. Called with e.mu held.
 func (e *Exporter) overflowOf(m *metric) *series {
@@ -140,4 +116,25 @@ func (e *Exporter) overflowOf(m *metric) *series {
 		e.self.series.Set(float64(len(e.list)))
 	}
 	return m.overflow
+}
+
+// logRejected warns about a refused name at most once a minute per reason;
+// every refusal is counted regardless. Called with e.mu held.
+func (e *Exporter) logRejected(reason, display, metric, other string) {
+	now := e.now()
+	if last, ok := e.lastLogged[reason]; ok && now.Sub(last) < rejectLogInterval {
+		return
+	}
+	e.lastLogged[reason] = now
+	args := []any{"reason", reason, "r_name", display}
+	if metric != "" {
+		args = append(args, "metric", metric)
+	}
+	if other != "" {
+		args = append(args, "taken_by", parser.DisplayName([]byte(other)))
+	}
+	if reason == reasonMaxSeries {
+		args = append(args, "max_series", e.opts.MaxSeries)
+	}
+	e.logger.Warn("rejected r name (logged at most once a minute per reason)", args...)
 }

@@ -1,4 +1,12 @@
-package exporter
+// Package textfmt writes the Prometheus text format 0.0.4 and OpenMetrics
+// 1.0.0 text line by line, from names, rendered labels and values: the
+// exporter's scrape writes its families with it instead of building
+// client_golang's protobuf messages first.
+//
+// It writes exactly what prometheus/common/expfmt writes for the same
+// families (the exporter's tests check that byte for byte). It knows nothing
+// of metrics or series, and imports only the standard library.
+package textfmt
 
 import (
 	"io"
@@ -7,44 +15,67 @@ import (
 	"strings"
 )
 
-// Format is an exposition format that the exporter writes itself, without
-// building client_golang's protobuf messages first (see Exporter.Expose).
-type Format uint8
-
-const (
-	// FormatText is the Prometheus text format 0.0.4.
-	FormatText Format = iota
-	// FormatOpenMetrics is OpenMetrics 1.0.0 text, without its final "# EOF"
-	// (the caller writes that after every other family).
-	FormatOpenMetrics
-)
-
 // flushAt is how much output is buffered before it is written out.
 const flushAt = 64 << 10
 
-// expWriter appends exposition lines to a buffer and writes it out in chunks.
-// It writes exactly what prometheus/common/expfmt writes for the same
-// families, which the tests check byte for byte.
-type expWriter struct {
+// Writer appends exposition lines to a buffer and writes it out in chunks.
+// The first write error stops all later writes; Err returns it.
+type Writer struct {
 	w   io.Writer
 	om  bool
 	buf []byte
 	err error
 
-	cumulative []uint64         // scratch for histogram counts
-	les        map[leKey][]byte // formatted le values of bucket lists, by list
+	les map[leKey][]byte // formatted le values of bucket lists, by list
+}
+
+// NewWriter returns a Writer to w, of OpenMetrics text if openMetrics is
+// set (without its final "# EOF": the caller writes that after every other
+// family), else of the text format 0.0.4.
+func NewWriter(w io.Writer, openMetrics bool) *Writer {
+	x := &Writer{}
+	x.Reset(w, openMetrics)
+	return x
+}
+
+// Reset discards what x holds and makes it write to w, like NewWriter: a
+// Writer embedded in a caller's struct needs no allocation of its own.
+func (x *Writer) Reset(w io.Writer, openMetrics bool) {
+	if x.buf == nil {
+		x.buf = make([]byte, 0, flushAt+4096)
+	}
+	x.w, x.om, x.buf, x.err = w, openMetrics, x.buf[:0], nil
+	clear(x.les)
+}
+
+// Err returns the first error that writing out met.
+func (x *Writer) Err() error { return x.err }
+
+// Flush writes out what is buffered.
+func (x *Writer) Flush() {
+	if x.err == nil && len(x.buf) > 0 {
+		_, x.err = x.w.Write(x.buf)
+	}
+	x.buf = x.buf[:0]
+}
+
+func (x *Writer) maybeFlush() {
+	if len(x.buf) >= flushAt {
+		x.Flush()
+	}
 }
 
 // leKey identifies a list of bucket bounds; metrics of one mapping rule share
-// the list, so its le values are formatted once per scrape.
+// the list, so its le values are formatted once per Writer.
 type leKey struct {
 	first *float64
 	n     int
 }
 
-// leValues returns the bounds formatted as le values, each followed by a NUL
-// separator, and +Inf last.
-func (x *expWriter) leValues(bounds []float64) []byte {
+// LeValues returns the bounds formatted as le values, each followed by a NUL
+// separator, and +Inf last. Lists are told apart by their first element's
+// address and their length: pass the same slice for the same bounds.
+func (x *Writer) LeValues(bounds []float64) []byte {
 	k := leKey{n: len(bounds)}
 	if len(bounds) > 0 {
 		k.first = &bounds[0]
@@ -64,22 +95,9 @@ func (x *expWriter) leValues(bounds []float64) []byte {
 	return b
 }
 
-func (x *expWriter) flush() {
-	if x.err == nil && len(x.buf) > 0 {
-		_, x.err = x.w.Write(x.buf)
-	}
-	x.buf = x.buf[:0]
-}
-
-func (x *expWriter) maybeFlush() {
-	if len(x.buf) >= flushAt {
-		x.flush()
-	}
-}
-
-// header writes the HELP and TYPE lines of a family. In OpenMetrics a
+// Header writes the HELP and TYPE lines of a family. In OpenMetrics a
 // counter's family name has no _total (its samples keep it).
-func (x *expWriter) header(name, help, typ string) {
+func (x *Writer) Header(name, help, typ string) {
 	if x.om && typ == "counter" {
 		name = strings.TrimSuffix(name, "_total")
 	}
@@ -94,23 +112,25 @@ func (x *expWriter) header(name, help, typ string) {
 	x.buf = append(x.buf, '\n')
 }
 
-// sample writes one sample line: name and suffix, the rendered labels
-// (name="value" pairs, already escaped, without braces), the value.
-func (x *expWriter) sample(name, suffix, labels string, v float64) {
+// Sample writes one sample line: name and suffix, the rendered labels
+// (name="value" pairs, already escaped, without braces; see Labels), the
+// value.
+func (x *Writer) Sample(name, suffix, labels string, v float64) {
 	x.name(name, suffix, labels)
 	x.buf = x.appendValue(x.buf, v)
 	x.buf = append(x.buf, '\n')
 	x.maybeFlush()
 }
 
-// count writes a sample whose value is a count: an integer in OpenMetrics.
-func (x *expWriter) count(name, suffix, labels string, n uint64) {
+// Count writes a sample whose value is a count: an integer in OpenMetrics.
+func (x *Writer) Count(name, suffix, labels string, n uint64) {
 	x.name(name, suffix, labels)
 	x.appendCount(n)
 }
 
-// bucket writes a histogram bucket; le is its formatted bound.
-func (x *expWriter) bucket(name, labels string, le []byte, n uint64) {
+// Bucket writes a histogram bucket; le is its formatted bound (one of
+// LeValues' without its separator).
+func (x *Writer) Bucket(name, labels string, le []byte, n uint64) {
 	x.buf = append(x.buf, name...)
 	x.buf = append(x.buf, "_bucket{"...)
 	x.buf = append(x.buf, labels...)
@@ -124,7 +144,7 @@ func (x *expWriter) bucket(name, labels string, le []byte, n uint64) {
 }
 
 // appendCount ends a sample line with a count.
-func (x *expWriter) appendCount(n uint64) {
+func (x *Writer) appendCount(n uint64) {
 	if x.om {
 		x.buf = strconv.AppendUint(x.buf, n, 10)
 	} else {
@@ -134,7 +154,7 @@ func (x *expWriter) appendCount(n uint64) {
 	x.maybeFlush()
 }
 
-func (x *expWriter) name(name, suffix, labels string) {
+func (x *Writer) name(name, suffix, labels string) {
 	x.buf = append(x.buf, name...)
 	x.buf = append(x.buf, suffix...)
 	if labels != "" {
@@ -145,7 +165,7 @@ func (x *expWriter) name(name, suffix, labels string) {
 	x.buf = append(x.buf, ' ')
 }
 
-func (x *expWriter) appendValue(b []byte, v float64) []byte {
+func (x *Writer) appendValue(b []byte, v float64) []byte {
 	if x.om {
 		return appendOMFloat(b, v)
 	}
@@ -204,8 +224,9 @@ func appendEscaped(b []byte, s string, quote bool) []byte {
 	return b
 }
 
-// renderLabels renders label pairs as name="value",... in the order given.
-func renderLabels(names, values []string) string {
+// Labels renders label pairs as name="value",... in the order given, values
+// escaped: the labels argument of Sample, Count and Bucket.
+func Labels(names, values []string) string {
 	var b []byte
 	for i, n := range names {
 		if i > 0 {

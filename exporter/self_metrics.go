@@ -57,6 +57,21 @@ var parseReasons = []struct {
 // the label set stays bounded even if the parser grows.
 const otherParseReason = "other"
 
+// ParseReason is the bounded reason label (rexporter_parse_errors_total's
+// reason) that a parser error is counted under: "missing_colon", "bad_value",
+// …, or "other".
+func ParseReason(err error) string { return parseReason(err) }
+
+// parseReason is the reason label a parse error is counted under.
+func parseReason(err error) string {
+	for _, p := range parseReasons {
+		if errors.Is(err, p.err) {
+			return p.reason
+		}
+	}
+	return otherParseReason
+}
+
 // selfMetrics are the exporter's own metrics about what it did with messages.
 type selfMetrics struct {
 	messages        prometheus.Counter

@@ -1,0 +1,115 @@
+package exporter
+
+import (
+	"strings"
+
+	"github.com/rexporter/rexporter/mapping"
+	"github.com/rexporter/rexporter/parser"
+)
+
+// The names a binding's first value gives it, in the order metricFor works
+// them out: the R name (or the rule's name) becomes a base name, the base
+// name the family and sample names of the metric's kind, and those must be
+// neither reserved nor taken by another metric.
+
+// metricFor finds or creates the metric a binding's first value needs, or
+// returns the reason it cannot. Called with e.mu held.
+func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit) (*metric, string) {
+	base := baseName(e.opts.Namespace, b.mp, []byte(b.raw), unit)
+	if m := e.metrics[base]; m != nil {
+		if !m.compatible(kind, unit, b.mp) {
+			e.logRejected(reasonClash, b.display, base, m.display)
+			return nil, reasonClash
+		}
+		return m, ""
+	}
+	names := familyNames(base, kind, b.mp)
+	if reserved(names) {
+		e.logRejected(reasonReserved, b.display, base, "")
+		return nil, reasonReserved
+	}
+	if other, reason := e.takenBy(base, names); other != nil {
+		e.logRejected(reason, b.display, base, other.display)
+		return nil, reason
+	}
+	if len(e.list) >= e.opts.MaxSeries {
+		e.logRejected(reasonMaxSeries, b.display, base, "")
+		return nil, reasonMaxSeries
+	}
+	m := newMetric(base, names, kind, unit, b.mp, b.display, e.helps[b.raw])
+	e.metrics[base] = m
+	for _, n := range names {
+		e.taken[n] = m
+	}
+	return m, ""
+}
+
+// baseName builds a metric's base name: the rule's name or the sanitized R
+// name, the unit suffix, the namespace, and "_value" after a reserved suffix.
+func baseName(namespace string, mp mapping.Mapping, raw []byte, unit parser.Unit) string {
+	base := mp.Name
+	if base == "" {
+		base = parser.MetricName(raw)
+	}
+	if s := unit.Suffix(); s != "" && !strings.HasSuffix(base, "_"+s) {
+		base += "_" + s
+	}
+	if namespace != "" {
+		base = namespace + "_" + base
+	}
+	// A gauge ending in a reserved suffix would fail `promtool check metrics`
+	// and confuse PromQL.
+	if mapping.ReservedSuffix(base) != "" {
+		return base + "_value"
+	}
+	return base
+}
+
+// familyNames returns every family and sample name a metric of the kind and
+// mapping occupies in the exposition: two metrics must not share any.
+func familyNames(base string, kind valueKind, mp mapping.Mapping) []string {
+	switch kind {
+	case kindProgress:
+		return []string{base + "_done", base + "_steps", base + "_ratio"}
+	case kindState:
+		return []string{base}
+	}
+	var names []string
+	g, c, h := mp.FamilyNames(base)
+	if g != "" {
+		names = append(names, g)
+	}
+	if c != "" {
+		names = append(names, strings.TrimSuffix(c, "_total"), c)
+	}
+	if h != "" {
+		names = append(names, h, h+"_bucket", h+"_sum", h+"_count")
+	}
+	return names
+}
+
+// reserved reports whether any of the names belongs to someone else (see
+// mapping.ReservedName).
+func reserved(names []string) bool {
+	for _, n := range names {
+		if mapping.ReservedName(n) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// takenBy returns the metric that already uses one of the names of a new
+// metric with this base name, and the reason: a collision when it has the
+// same base name, else a clash. Called with e.mu held.
+func (e *Exporter) takenBy(base string, names []string) (*metric, string) {
+	for _, n := range names {
+		if other := e.taken[n]; other != nil {
+			if other.base == base {
+				return other, reasonCollision
+			}
+			return other, reasonClash
+		}
+	}
+	return nil, ""
+}
