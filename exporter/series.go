@@ -62,13 +62,15 @@ type series struct {
 }
 
 func newSeries(m *metric, b *binding, j *job, key string, labels []string, withJob bool) *series {
-	s := &series{m: m, b: b, job: j, key: key, labels: labels, d: &m.plain,
+	s := &series{m: m, b: b, job: j, key: key, labels: labels,
 		kind: m.kind, unit: m.unit, units: m.mp.Units, counter: m.mp.Counter, mode: m.mp.CounterMode}
 	if b != nil {
 		s.units = b.mp.Units
 	}
 	if withJob {
 		s.d = m.jobDescs()
+	} else {
+		s.d = m.plainDescs()
 	}
 	names := slices.Clone(s.d.labelNames)
 	s.sortKey = slices.Clone(labels)
