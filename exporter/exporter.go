@@ -99,7 +99,9 @@ type Exporter struct {
 	// themselves, while one holds them.
 	identities map[string]*identity
 	jobFams    []*jobFamily
-	// lastLogged rate-limits the warning per reject reason.
+	// lastLogged rate-limits the warning per reject reason. Guarded by
+	// logMu: names are refused under e.mu's read lock too.
+	logMu      sync.Mutex
 	lastLogged map[string]time.Time
 
 	overflowDesc *prometheus.Desc
@@ -237,13 +239,16 @@ func seriesKey(job string, raw []byte) string {
 }
 
 // logRejected warns about a refused name at most once a minute per reason;
-// every refusal is counted regardless. Called with e.mu held.
+// every refusal is counted regardless. Called with e.mu held (read or write).
 func (e *Exporter) logRejected(reason, display, metric, other string) {
 	now := e.now()
+	e.logMu.Lock()
 	if last, ok := e.lastLogged[reason]; ok && now.Sub(last) < rejectLogInterval {
+		e.logMu.Unlock()
 		return
 	}
 	e.lastLogged[reason] = now
+	e.logMu.Unlock()
 	args := []any{"reason", reason, "r_name", display}
 	if metric != "" {
 		args = append(args, "metric", metric)

@@ -14,9 +14,18 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 	key := seriesKey(seriesJob, raw)
 	e.mu.RLock()
 	s := e.names[key]
-	e.mu.RUnlock()
+	reason := needsWrite
 	if s != nil {
-		return s, ""
+		reason = ""
+	} else if e.full(j, raw) {
+		// A flood of new names beyond a cap is refused (or folded into an
+		// existing overflow series) under the read lock, so it neither
+		// waits for nor holds up anyone else.
+		s, reason = e.decide(j, seriesJob, raw, f, false)
+	}
+	e.mu.RUnlock()
+	if reason != needsWrite {
+		return s, reason
 	}
 
 	e.mu.Lock()
@@ -24,6 +33,29 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 	if s := e.names[key]; s != nil {
 		return s, ""
 	}
+	return e.decide(j, seriesJob, raw, f, true)
+}
+
+// needsWrite is the reason decide gives, under the read lock only, when the
+// answer needs a change: a new metric, series or overflow series.
+const needsWrite = "\x00needs the write lock"
+
+// full reports whether a new series of raw from job j would meet a cap:
+// --max-series, the job's, or its metric's with an overflow series already.
+// Called with e.mu held (read or write).
+func (e *Exporter) full(j *job, raw []byte) bool {
+	if len(e.list) >= e.opts.MaxSeries || j != nil && len(j.series) >= e.opts.MaxSeriesPerJob {
+		return true
+	}
+	b := e.bindings[string(raw)]
+	return b != nil && b.metric != nil && b.metric.overflow != nil
+}
+
+// decide returns the series for a name without one, creating what is
+// missing, or the reason the field is refused. With write false (e.mu held
+// for reading) it changes nothing but the warning's rate limit, and gives
+// needsWrite where a change is needed. With write true e.mu is held.
+func (e *Exporter) decide(j *job, seriesJob string, raw []byte, f *parser.Field, write bool) (*series, string) {
 	b := e.bindings[string(raw)]
 	if b == nil {
 		b = newBinding(raw, e.mapper)
@@ -35,18 +67,24 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 		e.logRejected(reasonJobSeries, b.display, "", "")
 		return nil, reasonJobSeries
 	}
-	return e.newSeriesLocked(b, j, seriesJob, raw, kindOf(f.Kind), unitOf(b.mp.Units, f))
+	return e.seriesFor(b, j, seriesJob, raw, kindOf(f.Kind), unitOf(b.mp.Units, f), write)
 }
 
 // newSeriesLocked creates the series of binding b for a job, of the given
 // kind and unit, or returns the overflow series or the reason it cannot.
 // Called with e.mu held.
 func (e *Exporter) newSeriesLocked(b *binding, j *job, seriesJob string, raw []byte, kind valueKind, unit parser.Unit) (*series, string) {
-	key := seriesKey(seriesJob, raw)
+	return e.seriesFor(b, j, seriesJob, raw, kind, unit, true)
+}
+
+// seriesFor is newSeriesLocked; with write false (e.mu held for reading)
+// it changes nothing but the warning's rate limit and returns needsWrite
+// where it would.
+func (e *Exporter) seriesFor(b *binding, j *job, seriesJob string, raw []byte, kind valueKind, unit parser.Unit, write bool) (*series, string) {
 	m := b.metric
 	if m == nil {
 		var reason string
-		if m, reason = e.metricFor(b, kind, unit); m == nil {
+		if m, reason = e.metricFor(b, kind, unit, write); m == nil {
 			return nil, reason
 		}
 	} else if m.kind != kind {
@@ -68,10 +106,17 @@ func (e *Exporter) newSeriesLocked(b *binding, j *job, seriesJob string, raw []b
 		// Caps: rather than vanish, the update lands in one visible
 		// overflow series of the metric. It is not entered in names, so
 		// the name gets its own series once there is room again.
+		if !write && m.overflow == nil {
+			return nil, needsWrite
+		}
 		e.logRejected(reasonOverflow, b.display, m.base, "")
 		return e.overflowOf(m), ""
 	}
+	if !write {
+		return nil, needsWrite
+	}
 
+	key := seriesKey(seriesJob, raw)
 	s := newSeries(m, b, j, key, labels, seriesJob != "")
 	s.hash = nameHash(e.seed, maphash.String(e.seed, seriesJob), raw)
 	e.table.Store(e.table.Load().insert(s))
@@ -89,8 +134,9 @@ func (e *Exporter) newSeriesLocked(b *binding, j *job, seriesJob string, raw []b
 }
 
 // metricFor finds or creates the metric a binding's first value needs. Called
-// with e.mu held.
-func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit) (*metric, string) {
+// with e.mu held; with write false (held for reading) it gives needsWrite
+// rather than create the metric.
+func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit, write bool) (*metric, string) {
 	base := baseName(e.opts.Namespace, b.mp, []byte(b.raw), unit)
 	if m := e.metrics[base]; m != nil {
 		if !m.compatible(kind, unit, b.mp) {
@@ -117,6 +163,9 @@ func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit) (*met
 	if len(e.list) >= e.opts.MaxSeries {
 		e.logRejected(reasonMaxSeries, b.display, base, "")
 		return nil, reasonMaxSeries
+	}
+	if !write {
+		return nil, needsWrite
 	}
 	m := newMetric(base, kind, unit, b.mp, b.display, e.helps[b.raw])
 	e.metrics[base] = m
