@@ -151,3 +151,45 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 	*w += countingWriter(len(p))
 	return len(p), nil
 }
+
+// BenchmarkNewNames is a flood of never-seen names from GOMAXPROCS
+// connections of one job, in batches of 100 as a batching client sends
+// them: "create" while there is room for them (a new metric and series
+// each), "refuse" once --max-series is reached.
+func BenchmarkNewNames(b *testing.B) {
+	for _, mode := range []string{"create", "refuse"} {
+		b.Run(mode, func(b *testing.B) {
+			maxSeries := 1 << 30
+			if mode == "refuse" {
+				maxSeries = 1000
+			}
+			e, _ := newBenchExporter(b, maxSeries)
+			if mode == "refuse" {
+				fill := e.NewSession(netip.AddrPort{})
+				for _, m := range benchMessages(maxSeries) {
+					fill.Message(m)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			var conns atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				c := conns.Add(1)
+				s := e.NewSession(netip.AddrPort{})
+				now := time.Now()
+				var msg []byte
+				for i := 0; pb.Next(); i++ {
+					if i%100 == 0 {
+						s.Begin(now)
+					}
+					msg = fmt.Appendf(msg[:0], "Flood c%d n%d: 1", c, i)
+					s.Message(msg)
+					if i%100 == 99 {
+						s.End()
+					}
+				}
+				s.End()
+			})
+		})
+	}
+}

@@ -9,38 +9,82 @@ func (e *Exporter) expire(now time.Time) {
 	var gone []*series
 	nowNano := now.UnixNano()
 	for _, s := range e.list {
-		ttl := s.m.mp.TTL
-		if s.b != nil {
-			ttl = s.b.mp.TTL
-		}
-		if ttl <= 0 {
-			continue
-		}
-		last := s.updated.Load()
-		if last == 0 {
-			continue
-		}
-		if j := s.job; j != nil {
-			// A job that is still connected may be in a quiet phase: its
-			// series stay. The TTL runs from its last value or its end,
-			// whichever is later.
-			if j.connections > 0 {
-				continue
-			}
-			last = max(last, j.end.UnixNano())
-		}
-		if nowNano-last >= int64(ttl) {
+		if seriesDue(s, nowNano) {
 			gone = append(gone, s)
 		}
 	}
 	for name, j := range e.jobs {
-		if j.connections == 0 && now.Sub(j.end) >= e.opts.JobRetention {
+		if e.jobDue(j, now) {
 			delete(e.jobs, name)
 			gone = append(gone, j.series...)
 		}
 	}
 	e.buryExpired(gone)
 	e.remove(gone)
+}
+
+// seriesTTL is how long a series lives without values; 0 for ever. It
+// never changes: a series keeps the mapping it was made with.
+func seriesTTL(s *series) time.Duration {
+	if s.b != nil {
+		return s.b.mp.TTL
+	}
+	return s.m.mp.TTL
+}
+
+// seriesDue reports whether a series' TTL has passed at nowNano. Called
+// with e.mu held (read or write).
+func seriesDue(s *series, nowNano int64) bool {
+	ttl := seriesTTL(s)
+	if ttl <= 0 {
+		return false
+	}
+	last := s.updated.Load()
+	if last == 0 {
+		return false
+	}
+	if j := s.job; j != nil {
+		// A job that is still connected may be in a quiet phase: its
+		// series stay. The TTL runs from its last value or its end,
+		// whichever is later.
+		if j.connections > 0 {
+			return false
+		}
+		last = max(last, j.end.UnixNano())
+	}
+	return nowNano-last >= int64(ttl)
+}
+
+// jobDue reports whether an ended job's retention has passed at now.
+// Called with e.mu held (read or write).
+func (e *Exporter) jobDue(j *job, now time.Time) bool {
+	return j.connections == 0 && now.Sub(j.end) >= e.opts.JobRetention
+}
+
+// anyDue reports whether expire(now) would remove anything: a job past its
+// retention, or a series past its TTL among ttl (the series of the first
+// covered ones of e.list that have a TTL) and the rest of the list. It
+// only reads, so a scrape can ask under the read lock and take the write
+// lock only when there is something to remove. Called with e.mu held
+// (read or write).
+func (e *Exporter) anyDue(now time.Time, ttl []*series, covered int) bool {
+	for _, j := range e.jobs {
+		if e.jobDue(j, now) {
+			return true
+		}
+	}
+	nowNano := now.UnixNano()
+	for _, s := range ttl {
+		if seriesDue(s, nowNano) {
+			return true
+		}
+	}
+	for _, s := range e.list[covered:] {
+		if seriesDue(s, nowNano) {
+			return true
+		}
+	}
+	return false
 }
 
 // remove forgets series, and the metrics and bindings left without any.

@@ -13,8 +13,9 @@ import (
 // neither reserved nor taken by another metric.
 
 // metricFor finds or creates the metric a binding's first value needs, or
-// returns the reason it cannot. Called with e.mu held.
-func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit) (*metric, string) {
+// returns the reason it cannot. Called with e.mu held; with write false
+// (held for reading) it gives needsWrite rather than create the metric.
+func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit, write bool) (*metric, string) {
 	base := baseName(e.opts.Namespace, b.mp, []byte(b.raw), unit)
 	if m := e.metrics[base]; m != nil {
 		if !m.compatible(kind, unit, b.mp) {
@@ -35,6 +36,9 @@ func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit) (*met
 	if len(e.list) >= e.opts.MaxSeries {
 		e.logRejected(reasonMaxSeries, b.display, base, "")
 		return nil, reasonMaxSeries
+	}
+	if !write {
+		return nil, needsWrite
 	}
 	m := newMetric(base, names, kind, unit, b.mp, b.display, e.helps[b.raw])
 	e.metrics[base] = m

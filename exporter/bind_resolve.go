@@ -20,9 +20,18 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 	key := seriesKey(seriesJob, raw)
 	e.mu.RLock()
 	s := e.names[key]
-	e.mu.RUnlock()
+	reason := needsWrite
 	if s != nil {
-		return s, ""
+		reason = ""
+	} else if e.full(j, raw) {
+		// A flood of new names beyond a cap is refused (or folded into an
+		// existing overflow series) under the read lock, so it neither
+		// waits for nor holds up anyone else.
+		s, reason = e.decide(j, seriesJob, raw, f, false)
+	}
+	e.mu.RUnlock()
+	if reason != needsWrite {
+		return s, reason
 	}
 
 	e.mu.Lock()
@@ -30,6 +39,29 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 	if s := e.names[key]; s != nil {
 		return s, ""
 	}
+	return e.decide(j, seriesJob, raw, f, true)
+}
+
+// needsWrite is the reason decide gives, under the read lock only, when the
+// answer needs a change: a new metric, series or overflow series.
+const needsWrite = "\x00needs the write lock"
+
+// full reports whether a new series of raw from job j would meet a cap:
+// --max-series, the job's, or its metric's with an overflow series already.
+// Called with e.mu held (read or write).
+func (e *Exporter) full(j *job, raw []byte) bool {
+	if len(e.list) >= e.opts.MaxSeries || j != nil && len(j.series) >= e.opts.MaxSeriesPerJob {
+		return true
+	}
+	b := e.bindings[string(raw)]
+	return b != nil && b.metric != nil && b.metric.overflow != nil
+}
+
+// decide returns the series for a name without one, creating what is
+// missing, or the reason the field is refused. With write false (e.mu held
+// for reading) it changes nothing but the warning's rate limit, and gives
+// needsWrite where a change is needed. With write true e.mu is held.
+func (e *Exporter) decide(j *job, seriesJob string, raw []byte, f *parser.Field, write bool) (*series, string) {
 	b := e.bindingOf(raw)
 	if b.mp.Drop {
 		return nil, reasonDropped
@@ -38,7 +70,7 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 		e.logRejected(reasonJobSeries, b.display, "", "")
 		return nil, reasonJobSeries
 	}
-	return e.newSeriesLocked(b, j, seriesJob, raw, kindOf(f.Kind), unitOf(b.mp.Units, f))
+	return e.seriesFor(b, j, seriesJob, raw, kindOf(f.Kind), unitOf(b.mp.Units, f), write)
 }
 
 // createSeries is resolve's creation path for a known kind and unit, for a
@@ -58,11 +90,17 @@ func (e *Exporter) createSeries(j *job, seriesJob string, raw []byte, kind value
 // kind and unit, or returns the overflow series or the reason it cannot.
 // Called with e.mu held.
 func (e *Exporter) newSeriesLocked(b *binding, j *job, seriesJob string, raw []byte, kind valueKind, unit parser.Unit) (*series, string) {
-	key := seriesKey(seriesJob, raw)
+	return e.seriesFor(b, j, seriesJob, raw, kind, unit, true)
+}
+
+// seriesFor is newSeriesLocked; with write false (e.mu held for reading)
+// it changes nothing but the warning's rate limit and returns needsWrite
+// where it would.
+func (e *Exporter) seriesFor(b *binding, j *job, seriesJob string, raw []byte, kind valueKind, unit parser.Unit, write bool) (*series, string) {
 	m := b.metric
 	if m == nil {
 		var reason string
-		if m, reason = e.metricFor(b, kind, unit); m == nil {
+		if m, reason = e.metricFor(b, kind, unit, write); m == nil {
 			return nil, reason
 		}
 	} else if reason := b.misfit(kind, unit); reason != "" {
@@ -82,10 +120,17 @@ func (e *Exporter) newSeriesLocked(b *binding, j *job, seriesJob string, raw []b
 		// Caps: rather than vanish, the update lands in one visible
 		// overflow series of the metric. It is not entered in names, so
 		// the name gets its own series once there is room again.
+		if !write && m.overflow == nil {
+			return nil, needsWrite
+		}
 		e.logRejected(reasonOverflow, b.display, m.base, "")
 		return e.overflowOf(m), ""
 	}
+	if !write {
+		return nil, needsWrite
+	}
 
+	key := seriesKey(seriesJob, raw)
 	s := newSeries(m, b, j, key, labels, seriesJob != "")
 	s.hash = nameHash(e.seed, maphash.String(e.seed, seriesJob), raw)
 	e.table.Store(e.table.Load().insert(s))
@@ -119,13 +164,16 @@ func (e *Exporter) overflowOf(m *metric) *series {
 }
 
 // logRejected warns about a refused name at most once a minute per reason;
-// every refusal is counted regardless. Called with e.mu held.
+// every refusal is counted regardless. Called with e.mu held (read or write).
 func (e *Exporter) logRejected(reason, display, metric, other string) {
 	now := e.now()
+	e.logMu.Lock()
 	if last, ok := e.lastLogged[reason]; ok && now.Sub(last) < rejectLogInterval {
+		e.logMu.Unlock()
 		return
 	}
 	e.lastLogged[reason] = now
+	e.logMu.Unlock()
 	args := []any{"reason", reason, "r_name", display}
 	if metric != "" {
 		args = append(args, "metric", metric)

@@ -42,7 +42,10 @@
 //
 // Session.observe then writes the value into the series with atomics. A
 // scrape (Exporter.Expose in expose.go, or Collect) expires what is due
-// (bind_expire.go) and writes every series.
+// (bind_expire.go) and writes every series. A name refused at a cap (or
+// folded into an existing overflow series) is decided under the read lock,
+// the same walk with write false; only what creates something takes the
+// write lock.
 //
 // # Files
 //
@@ -76,6 +79,7 @@
 // Scrape (the text writer itself is package exporter/internal/textfmt):
 //
 //	expose.go              Expose: every family written straight from the series
+//	expose_cache.go        the scrape's cache: families sorted once, extended with new series outside the lock
 //
 // Jobs:
 //

@@ -98,7 +98,9 @@ type Exporter struct {
 	// themselves, while one holds them.
 	identities map[string]*identity
 	jobFams    []*jobFamily
-	// lastLogged rate-limits the warning per reject reason.
+	// lastLogged rate-limits the warning per reject reason. Guarded by
+	// logMu: names are refused under e.mu's read lock too.
+	logMu      sync.Mutex
 	lastLogged map[string]time.Time
 
 	overflowDesc *prometheus.Desc

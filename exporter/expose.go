@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/rexporter/rexporter/exporter/internal/textfmt"
 )
@@ -36,34 +37,65 @@ type scrapeWriter struct {
 // path spends most of a scrape allocating. Families come sorted by name and
 // samples by label values, like Gather's. Expired series and jobs are
 // forgotten first, as in Collect.
+//
+// Only what must be consistent is taken under the lock (the series appended
+// since the last scrape's cache, the jobs); the sorting happens outside it,
+// so that a scrape never holds up new names, and the write lock is taken
+// only when something has expired.
 func (e *Exporter) Expose(w io.Writer, f Format) error {
-	e.mu.Lock()
-	e.expire(e.now())
-	jobs := e.snapJobs()
-	var overflows []overflowSnap
-	for _, m := range e.metrics {
-		if m.overflow != nil {
-			overflows = append(overflows, overflowSnap{m.base, float64(m.folded.Load())})
+	e.mu.RLock()
+	now := e.now()
+	prev := e.exposed.cur.Load()
+	if c := prev; c == nil || c.gen != e.gen.Load() || c.n > len(e.list) {
+		prev = nil
+	}
+	var ttl []*series
+	covered := 0
+	if prev != nil {
+		ttl, covered = prev.ttl, prev.n
+	}
+	if e.anyDue(now, ttl, covered) {
+		e.mu.RUnlock()
+		e.mu.Lock()
+		e.expire(now)
+		e.mu.Unlock()
+		e.mu.RLock()
+		if prev != nil && prev.gen != e.gen.Load() {
+			prev = nil
 		}
 	}
-	// Series are only ever appended to the list, and removing any changes
-	// the generation: the same generation and length mean the same series,
-	// so the sorted families of the last scrape can be written again.
-	key := exposeKey{e.gen.Load(), len(e.list), len(jobs) > 0, len(overflows) > 0}
-	if e.exposed.ents == nil || e.exposed.key != key {
-		e.exposed.key = key
-		e.exposed.ents = exposeEntries(slices.Clone(e.list), e.jobFams, key.jobs, key.overflow)
+	jobs := e.snapJobs()
+	gen, n := e.gen.Load(), len(e.list)
+	var fresh []*series
+	if prev == nil {
+		fresh = slices.Clone(e.list)
+	} else if n > prev.n {
+		fresh = slices.Clone(e.list[prev.n:])
 	}
-	ents := e.exposed.ents
-	e.mu.Unlock()
+	e.mu.RUnlock()
+
+	c := prev.extend(gen, n, fresh, e.jobFams)
+	if c != prev {
+		e.storeExposed(c)
+	}
+	var overflows []overflowSnap
+	for _, m := range c.overflows {
+		overflows = append(overflows, overflowSnap{m.base, float64(m.folded.Load())})
+	}
 
 	x := &scrapeWriter{}
 	x.Reset(w, f == FormatOpenMetrics)
-	for _, ent := range ents {
+	for _, ent := range c.ents {
 		switch {
 		case ent.job != nil:
+			if len(jobs) == 0 {
+				continue
+			}
 			writeJobFamily(x, ent.job, jobs)
 		case ent.overflow:
+			if len(overflows) == 0 {
+				continue
+			}
 			writeOverflows(x, overflows)
 		default:
 			writeFamily(x, ent.fam, ent.series)
@@ -76,54 +108,20 @@ func (e *Exporter) Expose(w io.Writer, f Format) error {
 	return x.Err()
 }
 
-// exposeKey tells whether the families written by the last scrape are still
-// the ones to write.
-type exposeKey struct {
-	gen            uint64
-	series         int
-	jobs, overflow bool
-}
-
-// exposed is what the last scrape wrote, kept for the next one. The entries
-// are never changed once built. Guarded by Exporter.mu.
+// exposed is the cache of what scrapes write (see exposeCache).
 type exposed struct {
-	key  exposeKey
-	ents []exposeEntry
+	cur atomic.Pointer[exposeCache]
 }
 
-// exposeEntry is one family to write: a family of a metric with its series
-// sorted, a per-job family, or the overflow counter.
+// exposeEntry is one family to write: a family of a metric (m) with its
+// series sorted, a per-job family, or the overflow counter.
 type exposeEntry struct {
 	name     string
 	fam      *family
+	m        *metric
 	series   []*series
 	job      *jobFamily
 	overflow bool
-}
-
-// exposeEntries lists the families to write, sorted by name.
-func exposeEntries(list []*series, jobFams []*jobFamily, jobs, overflow bool) []exposeEntry {
-	byMetric := map[*metric][]*series{}
-	for _, s := range list {
-		byMetric[s.m] = append(byMetric[s.m], s)
-	}
-	var ents []exposeEntry
-	for m, ss := range byMetric {
-		slices.SortFunc(ss, compareSeries)
-		for i := range m.families {
-			ents = append(ents, exposeEntry{name: m.families[i].name, fam: &m.families[i], series: ss})
-		}
-	}
-	if jobs {
-		for _, f := range jobFams {
-			ents = append(ents, exposeEntry{name: f.name, job: f})
-		}
-	}
-	if overflow {
-		ents = append(ents, exposeEntry{name: overflowFamily, overflow: true})
-	}
-	slices.SortFunc(ents, func(a, b exposeEntry) int { return strings.Compare(a.name, b.name) })
-	return ents
 }
 
 // compareSeries orders the series of a metric as Gather orders samples:
