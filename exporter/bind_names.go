@@ -15,8 +15,14 @@ import (
 // metricFor finds or creates the metric a binding's first value needs, or
 // returns the reason it cannot. Called with e.mu held; with write false
 // (held for reading) it gives needsWrite rather than create the metric.
-func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit, write bool) (*metric, string) {
-	base := baseName(e.opts.Namespace, b.mp, []byte(b.raw), unit)
+func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit, write bool, pre *prepared) (*metric, string) {
+	made := pre.metric(e, b, kind, unit)
+	var base string
+	if made != nil {
+		base = made.base
+	} else {
+		base = baseName(e.opts.Namespace, b.mp, []byte(b.raw), unit)
+	}
 	if m := e.metrics[base]; m != nil {
 		if !m.compatible(kind, unit, b.mp) {
 			e.logRejected(reasonClash, b.display, base, m.display)
@@ -24,7 +30,12 @@ func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit, write
 		}
 		return m, ""
 	}
-	names := familyNames(base, kind, b.mp)
+	var names []string
+	if made != nil {
+		names = made.names
+	} else {
+		names = familyNames(base, kind, b.mp)
+	}
 	if reserved(names) {
 		e.logRejected(reasonReserved, b.display, base, "")
 		return nil, reasonReserved
@@ -40,7 +51,10 @@ func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit, write
 	if !write {
 		return nil, needsWrite
 	}
-	m := newMetric(base, names, kind, unit, b.mp, b.display, e.helps[b.raw])
+	m := made
+	if m == nil {
+		m = newMetric(base, names, kind, unit, b.mp, b.display, e.helps[b.raw])
+	}
 	e.metrics[base] = m
 	for _, n := range names {
 		e.taken[n] = m

@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"slices"
 
+	"github.com/rexporter/rexporter/mapping"
 	"github.com/rexporter/rexporter/parser"
 )
 
@@ -21,17 +22,26 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 	e.mu.RLock()
 	s := e.names[key]
 	reason := needsWrite
+	var mapper *mapping.Mapper
+	var described string
 	if s != nil {
 		reason = ""
 	} else if e.full(j, raw) {
 		// A flood of new names beyond a cap is refused (or folded into an
 		// existing overflow series) under the read lock, so it neither
 		// waits for nor holds up anyone else.
-		s, reason = e.decide(j, seriesJob, raw, f, false)
+		s, reason = e.decide(j, seriesJob, raw, f, false, nil)
+	} else if e.bindings[string(raw)] == nil {
+		mapper, described = e.mapper, e.helps[string(raw)]
 	}
 	e.mu.RUnlock()
 	if reason != needsWrite {
 		return s, reason
+	}
+	var pre *prepared
+	if mapper != nil {
+		// A name never seen: bind it before taking the write lock.
+		pre = e.prepare(mapper, described, j, seriesJob, raw, f)
 	}
 
 	e.mu.Lock()
@@ -39,7 +49,7 @@ func (e *Exporter) resolve(j *job, seriesJob string, raw []byte, f *parser.Field
 	if s := e.names[key]; s != nil {
 		return s, ""
 	}
-	return e.decide(j, seriesJob, raw, f, true)
+	return e.decide(j, seriesJob, raw, f, true, pre)
 }
 
 // needsWrite is the reason decide gives, under the read lock only, when the
@@ -61,8 +71,11 @@ func (e *Exporter) full(j *job, raw []byte) bool {
 // missing, or the reason the field is refused. With write false (e.mu held
 // for reading) it changes nothing but the warning's rate limit, and gives
 // needsWrite where a change is needed. With write true e.mu is held.
-func (e *Exporter) decide(j *job, seriesJob string, raw []byte, f *parser.Field, write bool) (*series, string) {
-	b := e.bindingOf(raw)
+func (e *Exporter) decide(j *job, seriesJob string, raw []byte, f *parser.Field, write bool, pre *prepared) (*series, string) {
+	b := pre.binding(e, raw)
+	if b == nil {
+		b = e.bindingOf(raw)
+	}
 	if b.mp.Drop {
 		return nil, reasonDropped
 	}
@@ -70,7 +83,7 @@ func (e *Exporter) decide(j *job, seriesJob string, raw []byte, f *parser.Field,
 		e.logRejected(reasonJobSeries, b.display, "", "")
 		return nil, reasonJobSeries
 	}
-	return e.seriesFor(b, j, seriesJob, raw, kindOf(f.Kind), unitOf(b.mp.Units, f), write)
+	return e.seriesFor(b, j, seriesJob, raw, kindOf(f.Kind), unitOf(b.mp.Units, f), write, pre)
 }
 
 // createSeries is resolve's creation path for a known kind and unit, for a
@@ -90,17 +103,17 @@ func (e *Exporter) createSeries(j *job, seriesJob string, raw []byte, kind value
 // kind and unit, or returns the overflow series or the reason it cannot.
 // Called with e.mu held.
 func (e *Exporter) newSeriesLocked(b *binding, j *job, seriesJob string, raw []byte, kind valueKind, unit parser.Unit) (*series, string) {
-	return e.seriesFor(b, j, seriesJob, raw, kind, unit, true)
+	return e.seriesFor(b, j, seriesJob, raw, kind, unit, true, nil)
 }
 
 // seriesFor is newSeriesLocked; with write false (e.mu held for reading)
 // it changes nothing but the warning's rate limit and returns needsWrite
 // where it would.
-func (e *Exporter) seriesFor(b *binding, j *job, seriesJob string, raw []byte, kind valueKind, unit parser.Unit, write bool) (*series, string) {
+func (e *Exporter) seriesFor(b *binding, j *job, seriesJob string, raw []byte, kind valueKind, unit parser.Unit, write bool, pre *prepared) (*series, string) {
 	m := b.metric
 	if m == nil {
 		var reason string
-		if m, reason = e.metricFor(b, kind, unit, write); m == nil {
+		if m, reason = e.metricFor(b, kind, unit, write, pre); m == nil {
 			return nil, reason
 		}
 	} else if reason := b.misfit(kind, unit); reason != "" {
@@ -131,8 +144,11 @@ func (e *Exporter) seriesFor(b *binding, j *job, seriesJob string, raw []byte, k
 	}
 
 	key := seriesKey(seriesJob, raw)
-	s := newSeries(m, b, j, key, labels, seriesJob != "")
-	s.hash = nameHash(e.seed, maphash.String(e.seed, seriesJob), raw)
+	s := pre.series(m, b, seriesJob)
+	if s == nil {
+		s = newSeries(m, b, j, key, labels, seriesJob != "")
+		s.hash = nameHash(e.seed, maphash.String(e.seed, seriesJob), raw)
+	}
 	e.table.Store(e.table.Load().insert(s))
 	e.names[key] = s
 	e.list = append(e.list, s)

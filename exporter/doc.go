@@ -38,7 +38,10 @@
 //	      newMetric      bind_metric.go    the metric's families and descriptors
 //	    newSeries        series.go         the series' state, its histogram (histogram.go)
 //
-// (A restored series takes the same walk from createSeries.)
+// (A restored series takes the same walk from createSeries.) For a name
+// never seen, prepare (bind_prepare.go) first does the walk's allocating
+// work outside the lock; under it, each prepared part is taken only if it
+// still fits.
 //
 // Session.observe then writes the value into the series with atomics. A
 // scrape (Exporter.Expose in expose.go, or Collect) expires what is due
@@ -70,6 +73,7 @@
 // Name binding (a name's first value, under the lock):
 //
 //	bind_resolve.go        resolve, createSeries, newSeriesLocked, overflow series, logRejected
+//	bind_prepare.go        a never-seen name bound before the write lock: binding, names, metric, series
 //	bind_binding.go        binding: an R name under the mapping; units, kind/unit misfits
 //	bind_names.go          metricFor: base name, family names, reserved and taken names
 //	bind_metric.go         metric: kind, families, descriptors, HELP texts
