@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -100,11 +101,35 @@ type family struct {
 	typ  string // "gauge", "counter" or "histogram"
 }
 
-// descs are a metric's descriptors for one label set, indexed by famKind
-// (nil for the families the metric does not have).
+// descs are a metric's descriptors for one label set, indexed by famKind.
+// Only Collect needs them (a scrape in the protobuf format, Gather);
+// Expose writes from the families. So they are made on first use: three
+// prometheus.Desc cost about 1 kB and a few microseconds, much of a new
+// name's cost.
 type descs struct {
-	desc       [famKinds]*prometheus.Desc
 	labelNames []string // the label names of the series, in the order of their values
+	has        [famKinds]bool
+	families   []family // the metric's, never changed
+
+	once sync.Once
+	desc [famKinds]*prometheus.Desc
+}
+
+// get returns the descriptor of a family the metric has, making them all
+// the first time.
+func (d *descs) get(k famKind) *prometheus.Desc {
+	d.once.Do(d.build)
+	return d.desc[k]
+}
+
+func (d *descs) build() {
+	for _, f := range d.families {
+		l := d.labelNames
+		if f.kind == famState {
+			l = append(slices.Clone(l), stateLabel)
+		}
+		d.desc[f.kind] = prometheus.NewDesc(f.name, f.help, l, nil)
+	}
 }
 
 // newMetric makes a metric; names are its family and sample names (see
@@ -180,8 +205,7 @@ func (m *metric) newFamilies(display, described string) []family {
 // the first time. Called with Exporter.mu held.
 func (m *metric) plainDescs() *descs {
 	if m.plain == nil {
-		d := m.newDescs(m.labelNames)
-		m.plain = &d
+		m.plain = m.newDescs(m.labelNames)
 	}
 	return m.plain
 }
@@ -190,20 +214,15 @@ func (m *metric) plainDescs() *descs {
 // first time. Called with Exporter.mu held.
 func (m *metric) jobDescs() *descs {
 	if m.withJob == nil {
-		d := m.newDescs(append(slices.Clone(m.labelNames), jobLabel))
-		m.withJob = &d
+		m.withJob = m.newDescs(append(slices.Clone(m.labelNames), jobLabel))
 	}
 	return m.withJob
 }
 
-func (m *metric) newDescs(labels []string) descs {
-	d := descs{labelNames: labels}
+func (m *metric) newDescs(labels []string) *descs {
+	d := &descs{labelNames: labels, families: m.families}
 	for _, f := range m.families {
-		l := labels
-		if f.kind == famState {
-			l = append(slices.Clone(labels), stateLabel)
-		}
-		d.desc[f.kind] = prometheus.NewDesc(f.name, f.help, l, nil)
+		d.has[f.kind] = true
 	}
 	return d
 }

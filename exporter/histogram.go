@@ -22,9 +22,14 @@ import (
 // it never resets itself after an hour, so its _count and _sum only ever
 // grow while the series lives.
 type histogram struct {
-	desc   *prometheus.Desc
-	labels []*dto.LabelPair
-	bounds []float64 // classic upper bounds, without +Inf
+	// desc and labels are made on first use (Collect) from d and
+	// labelValues, as the descriptors are (see descs).
+	d           *descs
+	labelValues []string
+	once        sync.Once
+	desc        *prometheus.Desc
+	labels      []*dto.LabelPair
+	bounds      []float64 // classic upper bounds, without +Inf
 
 	mu       sync.Mutex
 	counts   []uint64   // classic, per bucket (not cumulative); the last is +Inf
@@ -90,14 +95,17 @@ const (
 	minNativeSchema = -4
 )
 
-func newHistogram(desc *prometheus.Desc, labelValues []string, bounds []float64, nativeFactor float64, nativeMax uint32) *histogram {
+// newHistogram makes a histogram whose descriptor is desc, or if nil the
+// histogram family's of d.
+func newHistogram(desc *prometheus.Desc, d *descs, labelValues []string, bounds []float64, nativeFactor float64, nativeMax uint32) *histogram {
 	if n := len(bounds); n > 0 && math.IsInf(bounds[n-1], +1) {
 		bounds = bounds[:n-1]
 	}
 	h := &histogram{
-		desc:   desc,
-		labels: prometheus.MakeLabelPairs(desc, labelValues),
-		bounds: bounds,
+		desc:        desc,
+		d:           d,
+		labelValues: labelValues,
+		bounds:      bounds,
 	}
 	if n := len(bounds) + 1; n <= len(h.inline) {
 		h.counts = h.inline[:n]
@@ -241,11 +249,23 @@ func (h *histogram) cumulate(cumulative []uint64) uint64 {
 }
 
 // Desc implements prometheus.Metric.
-func (h *histogram) Desc() *prometheus.Desc { return h.desc }
+func (h *histogram) Desc() *prometheus.Desc {
+	h.once.Do(h.describe)
+	return h.desc
+}
+
+// describe makes the descriptor and label pairs, on first use.
+func (h *histogram) describe() {
+	if h.desc == nil {
+		h.desc = h.d.get(famHist)
+	}
+	h.labels = prometheus.MakeLabelPairs(h.desc, h.labelValues)
+}
 
 // Write implements prometheus.Metric: classic buckets, and native ones
 // when kept.
 func (h *histogram) Write(out *dto.Metric) error {
+	h.once.Do(h.describe)
 	cumulative := make([]uint64, len(h.counts))
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -131,7 +131,7 @@ func TestHistogramMatchesClientGolang(t *testing.T) {
 	desc := prometheus.NewDesc("x_values", "help", nil, nil)
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			ours := newHistogram(desc, nil, bounds, tc.factor, tc.maxNative)
+			ours := newHistogram(desc, nil, nil, bounds, tc.factor, tc.maxNative)
 			theirs := prometheus.NewHistogram(prometheus.HistogramOpts{
 				Name: "x_values", Help: "help", Buckets: bounds,
 				NativeHistogramBucketFactor:     tc.factor,
@@ -175,7 +175,7 @@ func draws(n int, f func() float64) []float64 {
 // with no bucket limit: they keep their resolution, and a histogram holds
 // one bucket per value, not per key between them.
 func TestNativeBucketsAreSparse(t *testing.T) {
-	h := newHistogram(prometheus.NewDesc("x_values", "help", nil, nil), nil, nil, 1.1, 0)
+	h := newHistogram(prometheus.NewDesc("x_values", "help", nil, nil), nil, nil, nil, 1.1, 0)
 	values := []float64{1e-30, 1e300, -1e-35, -1e250, 3, 3, 1e-300} // the last is in the zero bucket
 	for _, v := range values {
 		h.observe([]float64{v})

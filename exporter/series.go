@@ -76,8 +76,8 @@ func newSeries(m *metric, b *binding, j *job, key string, labels []string, withJ
 	s.sortKey = slices.Clone(labels)
 	sortLabels(names, s.sortKey)
 	s.rendered = textfmt.Labels(names, s.sortKey)
-	if hd := s.d.desc[famHist]; hd != nil {
-		s.hist = newHistogram(hd, labels, m.mp.Buckets, m.mp.NativeFactor, m.mp.NativeMaxBuckets)
+	if s.d.has[famHist] {
+		s.hist = newHistogram(nil, s.d, labels, m.mp.Buckets, m.mp.NativeFactor, m.mp.NativeMaxBuckets)
 	}
 	return s
 }
@@ -238,21 +238,21 @@ func (s *series) collect(ch chan<- prometheus.Metric) {
 	last := math.Float64frombits(s.last.Load())
 	switch s.m.kind {
 	case kindProgress:
-		ch <- prometheus.MustNewConstMetric(d.desc[famDone], prometheus.GaugeValue, last, s.labels...)
-		ch <- prometheus.MustNewConstMetric(d.desc[famSteps], prometheus.GaugeValue, math.Float64frombits(s.steps.Load()), s.labels...)
-		ch <- prometheus.MustNewConstMetric(d.desc[famRatio], prometheus.GaugeValue, s.ratio(), s.labels...)
+		ch <- prometheus.MustNewConstMetric(d.get(famDone), prometheus.GaugeValue, last, s.labels...)
+		ch <- prometheus.MustNewConstMetric(d.get(famSteps), prometheus.GaugeValue, math.Float64frombits(s.steps.Load()), s.labels...)
+		ch <- prometheus.MustNewConstMetric(d.get(famRatio), prometheus.GaugeValue, s.ratio(), s.labels...)
 	case kindState:
 		states, current := s.stateSnapshot()
 		for i, st := range states {
-			ch <- prometheus.MustNewConstMetric(d.desc[famState], prometheus.GaugeValue, boolFloat(i == current),
+			ch <- prometheus.MustNewConstMetric(d.get(famState), prometheus.GaugeValue, boolFloat(i == current),
 				append(s.labels[:len(s.labels):len(s.labels)], st)...)
 		}
 	default:
-		if d.desc[famGauge] != nil {
-			ch <- prometheus.MustNewConstMetric(d.desc[famGauge], prometheus.GaugeValue, last, s.labels...)
+		if d.has[famGauge] {
+			ch <- prometheus.MustNewConstMetric(d.get(famGauge), prometheus.GaugeValue, last, s.labels...)
 		}
-		if d.desc[famCounter] != nil {
-			ch <- prometheus.MustNewConstMetric(d.desc[famCounter], prometheus.CounterValue, math.Float64frombits(s.count.Load()), s.labels...)
+		if d.has[famCounter] {
+			ch <- prometheus.MustNewConstMetric(d.get(famCounter), prometheus.CounterValue, math.Float64frombits(s.count.Load()), s.labels...)
 		}
 		if s.hist != nil {
 			ch <- s.hist

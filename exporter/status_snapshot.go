@@ -133,10 +133,10 @@ func (s *series) status() SeriesStatus {
 		}
 		s.mu.Unlock()
 	default:
-		if s.d.desc[famGauge] != nil {
+		if s.d.has[famGauge] {
 			st.Types = append(st.Types, "gauge")
 		}
-		if s.d.desc[famCounter] != nil {
+		if s.d.has[famCounter] {
 			st.Types = append(st.Types, "counter")
 		}
 		if s.hist != nil {
