@@ -11,9 +11,9 @@ import (
 // binding is how one R name maps to metrics under the current mapping.
 type binding struct {
 	raw, display string
-	mp           mapping.Mapping
-	labelValues  []string // the values of mp.Labels
-	metric       *metric  // fixed by the name's first value (its kind and unit)
+	mp           *mapping.Mapping // its metric shares it
+	labelValues  []string         // the values of mp.Labels
+	metric       *metric          // fixed by the name's first value (its kind and unit)
 	series       []*series
 }
 
@@ -31,7 +31,8 @@ func (e *Exporter) bindingOf(raw []byte) *binding {
 // values of the rule's labels.
 func newBinding(raw []byte, mapper *mapping.Mapper) *binding {
 	display := parser.DisplayName(raw)
-	b := &binding{raw: string(raw), display: display, mp: mapper.Map(display)}
+	mp := mapper.Map(display)
+	b := &binding{raw: string(raw), display: display, mp: &mp}
 	for _, l := range b.mp.Labels {
 		b.labelValues = append(b.labelValues, l.Value)
 	}
@@ -78,7 +79,7 @@ func unitOf(units mapping.Units, f *parser.Field) parser.Unit {
 
 // unitAllowed reports whether the mapping still converts values to unit (a
 // plain number always fits).
-func unitAllowed(mp mapping.Mapping, unit parser.Unit) bool {
+func unitAllowed(mp *mapping.Mapping, unit parser.Unit) bool {
 	need := conversion(unit)
 	return need == mapping.UnitsNone || mp.Units&need != 0
 }

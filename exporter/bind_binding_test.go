@@ -16,7 +16,7 @@ func TestUnitConversions(t *testing.T) {
 		for _, u := range units {
 			f := &parser.Field{Unit: u}
 			kept := unitOf(on, f) == u
-			if got := unitAllowed(mapping.Mapping{Units: on}, u); got != kept {
+			if got := unitAllowed(&mapping.Mapping{Units: on}, u); got != kept {
 				t.Errorf("units %b, unit %v: unitAllowed = %v, unitOf keeps it: %v", on, u, got, kept)
 			}
 			if u != parser.UnitNone && kept != (on&conversion(u) != 0) {

@@ -104,7 +104,7 @@ func (e *Exporter) remove(gone []*series) {
 		} else {
 			delete(e.names, s.key)
 			e.table.Load().delete(s)
-			delete(m.owners, labelKey(s.labels))
+			m.owners.delete(labelKey(s.labels))
 			m.live--
 			s.b.series = deleteSeries(s.b.series, s)
 			if len(s.b.series) == 0 {

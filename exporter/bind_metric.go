@@ -58,11 +58,11 @@ type metric struct {
 	base       string
 	kind       valueKind
 	unit       parser.Unit
-	mp         mapping.Mapping // of the R name that created it
-	labelNames []string        // the mapping's label names, sorted
-	names      []string        // every family and sample name it occupies
-	display    string          // the R name that created it, for HELP texts
-	described  string          // its `run: help` text when it was made, for HELP texts
+	mp         *mapping.Mapping // of the R name that created it (its binding's)
+	labelNames []string         // the mapping's label names, sorted
+	names      []string         // every family and sample name it occupies
+	display    string           // the R name that created it, for HELP texts
+	described  string           // its `run: help` text when it was made, for HELP texts
 
 	families []family // sorted by name
 	// plain and withJob are the descriptors without and with the r_job
@@ -72,8 +72,8 @@ type metric struct {
 	plain, withJob *descs
 
 	// Guarded by Exporter.mu:
-	live     int                 // series, not counting the overflow one
-	owners   map[string]*binding // labelKey of each series -> the R name that owns it
+	live     int    // series, not counting the overflow one
+	owners   owners // labelKey of each series -> the R name that owns it
 	overflow *series
 
 	folded atomic.Uint64 // updates that went to the overflow series
@@ -134,7 +134,7 @@ func (d *descs) build() {
 
 // newMetric makes a metric; names are its family and sample names (see
 // familyNames).
-func newMetric(base string, names []string, kind valueKind, unit parser.Unit, mp mapping.Mapping, display, described string) *metric {
+func newMetric(base string, names []string, kind valueKind, unit parser.Unit, mp *mapping.Mapping, display, described string) *metric {
 	m := &metric{
 		base:      base,
 		kind:      kind,
@@ -143,7 +143,6 @@ func newMetric(base string, names []string, kind valueKind, unit parser.Unit, mp
 		names:     names,
 		display:   display,
 		described: described,
-		owners:    map[string]*binding{},
 	}
 	for _, l := range mp.Labels {
 		m.labelNames = append(m.labelNames, l.Name)
@@ -155,7 +154,7 @@ func newMetric(base string, names []string, kind valueKind, unit parser.Unit, mp
 // help builds a HELP text: the rule's text if any, else the job's own
 // description of the name (`run: help`), then the family's meaning, which
 // ends with the word that leads to the R name ("Last value of").
-func help(mp mapping.Mapping, described, meaning, display string) string {
+func help(mp *mapping.Mapping, described, meaning, display string) string {
 	h := meaning + " R name " + quote(display) + "."
 	if first := cmp.Or(mp.Help, described); first != "" {
 		h = strings.TrimSuffix(first, ".") + ". " + h
@@ -230,7 +229,7 @@ func (m *metric) newDescs(labels []string) *descs {
 // compatible reports whether an R name with this mapping, kind and unit can
 // add series to m: everything but the label values must agree, or the
 // exposition would mix types, buckets or label sets under one name.
-func (m *metric) compatible(kind valueKind, unit parser.Unit, mp mapping.Mapping) bool {
+func (m *metric) compatible(kind valueKind, unit parser.Unit, mp *mapping.Mapping) bool {
 	if m.kind != kind || m.unit != unit || len(m.mp.Labels) != len(mp.Labels) {
 		return false
 	}
@@ -249,3 +248,47 @@ func (m *metric) compatible(kind valueKind, unit parser.Unit, mp mapping.Mapping
 // quote puts an R name in double quotes for HELP texts; the exposition format
 // escapes backslashes and newlines itself.
 func quote(s string) string { return `"` + s + `"` }
+
+// owners maps the labelKey of each series of a metric to the R name that
+// owns it. Nearly every metric has series of one R name only, often one
+// series, so the first owner is held without a map (a small map costs
+// about 250 bytes per metric).
+type owners struct {
+	key  string
+	b    *binding
+	more map[string]*binding
+}
+
+func (o *owners) get(key string) *binding {
+	if o.b != nil && o.key == key {
+		return o.b
+	}
+	return o.more[key]
+}
+
+func (o *owners) set(key string, b *binding) {
+	if o.b != nil && o.key == key {
+		o.b = b
+		return
+	}
+	if _, ok := o.more[key]; ok {
+		o.more[key] = b
+		return
+	}
+	if o.b == nil {
+		o.key, o.b = key, b
+		return
+	}
+	if o.more == nil {
+		o.more = map[string]*binding{}
+	}
+	o.more[key] = b
+}
+
+func (o *owners) delete(key string) {
+	if o.b != nil && o.key == key {
+		o.key, o.b = "", nil
+		return
+	}
+	delete(o.more, key)
+}

@@ -64,7 +64,7 @@ func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit, write
 
 // baseName builds a metric's base name: the rule's name or the sanitized R
 // name, the unit suffix, the namespace, and "_value" after a reserved suffix.
-func baseName(namespace string, mp mapping.Mapping, raw []byte, unit parser.Unit) string {
+func baseName(namespace string, mp *mapping.Mapping, raw []byte, unit parser.Unit) string {
 	base := mp.Name
 	if base == "" {
 		base = parser.MetricName(raw)
@@ -85,7 +85,7 @@ func baseName(namespace string, mp mapping.Mapping, raw []byte, unit parser.Unit
 
 // familyNames returns every family and sample name a metric of the kind and
 // mapping occupies in the exposition: two metrics must not share any.
-func familyNames(base string, kind valueKind, mp mapping.Mapping) []string {
+func familyNames(base string, kind valueKind, mp *mapping.Mapping) []string {
 	switch kind {
 	case kindProgress:
 		return []string{base + "_done", base + "_steps", base + "_ratio"}

@@ -28,7 +28,7 @@ func TestBaseName(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := baseName(tc.namespace, tc.mp, []byte(tc.raw), tc.unit); got != tc.want {
+			if got := baseName(tc.namespace, &tc.mp, []byte(tc.raw), tc.unit); got != tc.want {
 				t.Errorf("baseName = %q, want %q", got, tc.want)
 			}
 		})

@@ -125,7 +125,7 @@ func (e *Exporter) seriesFor(b *binding, j *job, seriesJob string, raw []byte, k
 		labels = append(slices.Clone(labels), seriesJob)
 	}
 	lk := labelKey(labels)
-	if owner := m.owners[lk]; owner != nil && owner.raw != b.raw {
+	if owner := m.owners.get(lk); owner != nil && owner.raw != b.raw {
 		e.logRejected(reasonCollision, b.display, m.base, owner.raw)
 		return nil, reasonCollision
 	}
@@ -153,7 +153,7 @@ func (e *Exporter) seriesFor(b *binding, j *job, seriesJob string, raw []byte, k
 	e.names[key] = s
 	e.list = append(e.list, s)
 	m.live++
-	m.owners[lk] = b
+	m.owners.set(lk, b)
 	b.metric = m
 	b.series = append(b.series, s)
 	e.bindings[b.raw] = b

@@ -214,7 +214,7 @@ func (e *Exporter) SetMapper(m *mapping.Mapper) bool {
 	e.mapper = m
 	var gone []*series
 	for _, b := range e.bindings {
-		if !sameMapping(b.mp, m.Map(b.display)) {
+		if !sameMapping(*b.mp, m.Map(b.display)) {
 			gone = append(gone, b.series...)
 		}
 	}

@@ -184,3 +184,34 @@ func gatherValues(t *testing.T, g prometheus.Gatherer) map[string]float64 {
 	}
 	return out
 }
+
+// TestOwners checks the metric's owner map with its first entry held
+// outside the map: entries set, replaced, deleted and set again in any
+// order read back as a plain map would.
+func TestOwners(t *testing.T) {
+	a, b, c := &binding{raw: "a"}, &binding{raw: "b"}, &binding{raw: "c"}
+	var o owners
+	want := map[string]*binding{}
+	steps := []struct {
+		op  string
+		key string
+		b   *binding
+	}{
+		{"set", "x", a}, {"set", "y", b}, {"set", "z", c}, {"del", "x", nil}, {"set", "w", a},
+		{"set", "y", c}, {"del", "y", nil}, {"del", "w", nil}, {"set", "x", b}, {"del", "nothing", nil}, {"set", "x", c},
+	}
+	for i, st := range steps {
+		if st.op == "set" {
+			o.set(st.key, st.b)
+			want[st.key] = st.b
+		} else {
+			o.delete(st.key)
+			delete(want, st.key)
+		}
+		for _, k := range []string{"w", "x", "y", "z", "nothing"} {
+			if got := o.get(k); got != want[k] {
+				t.Fatalf("step %d (%s %s): get(%s) = %v, want %v", i, st.op, st.key, k, got, want[k])
+			}
+		}
+	}
+}

@@ -155,9 +155,9 @@ func (e *Exporter) bindingRefusal(f *parser.Field) string {
 // why the value does not fit its series, or "".
 func fitRefusal(ser *series, f *parser.Field) string {
 	m := ser.m
-	mp := &m.mp
+	mp := m.mp
 	if ser.b != nil {
-		mp = &ser.b.mp
+		mp = ser.b.mp
 	}
 	if kindOf(f.Kind) != m.kind {
 		return reasonKindMismatch
