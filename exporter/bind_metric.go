@@ -95,10 +95,10 @@ const (
 
 // family is one metric family of a metric: its name, HELP text and type.
 type family struct {
-	kind famKind
-	name string
-	help string
-	typ  string // "gauge", "counter" or "histogram"
+	kind    famKind
+	name    string
+	meaning string // its part of the HELP text (see helpParts)
+	typ     string // "gauge", "counter" or "histogram"
 }
 
 // descs are a metric's descriptors for one label set, indexed by famKind.
@@ -109,7 +109,7 @@ type family struct {
 type descs struct {
 	labelNames []string // the label names of the series, in the order of their values
 	has        [famKinds]bool
-	families   []family // the metric's, never changed
+	m          *metric
 
 	once sync.Once
 	desc [famKinds]*prometheus.Desc
@@ -123,12 +123,13 @@ func (d *descs) get(k famKind) *prometheus.Desc {
 }
 
 func (d *descs) build() {
-	for _, f := range d.families {
+	for i := range d.m.families {
+		f := &d.m.families[i]
 		l := d.labelNames
 		if f.kind == famState {
 			l = append(slices.Clone(l), stateLabel)
 		}
-		d.desc[f.kind] = prometheus.NewDesc(f.name, f.help, l, nil)
+		d.desc[f.kind] = prometheus.NewDesc(f.name, d.m.helpText(f), l, nil)
 	}
 }
 
@@ -147,27 +148,40 @@ func newMetric(base string, names []string, kind valueKind, unit parser.Unit, mp
 	for _, l := range mp.Labels {
 		m.labelNames = append(m.labelNames, l.Name)
 	}
-	m.families = m.newFamilies(display, described)
+	m.families = m.newFamilies()
 	return m
 }
 
-// help builds a HELP text: the rule's text if any, else the job's own
-// description of the name (`run: help`), then the family's meaning, which
-// ends with the word that leads to the R name ("Last value of").
-func help(mp *mapping.Mapping, described, meaning, display string) string {
-	h := meaning + " R name " + quote(display) + "."
-	if first := cmp.Or(mp.Help, described); first != "" {
-		h = strings.TrimSuffix(first, ".") + ". " + h
+// helpParts are the parts of a family's HELP text: the rule's text if any,
+// else the job's own description of the name (`run: help`), then the
+// family's meaning, which ends with the word that leads to the R name
+// ("Last value of"), the R name quoted, and what a state family adds. They
+// are put together when written (helpText, or the scrape's writer), not
+// kept: a HELP text per family is a few hundred bytes per name.
+func (m *metric) helpParts(f *family) [8]string {
+	var p [8]string
+	if first := cmp.Or(m.mp.Help, m.described); first != "" {
+		p[0], p[1] = strings.TrimSuffix(first, "."), ". "
 	}
-	return h
+	p[2], p[3], p[4], p[5], p[6] = f.meaning, " R name \"", m.display, "\".", ""
+	if f.kind == famState {
+		p[7] = " 1 marks the current state, 0 earlier ones."
+	}
+	return p
+}
+
+// helpText is a family's HELP text in one string.
+func (m *metric) helpText(f *family) string {
+	p := m.helpParts(f)
+	return strings.Join(p[:], "")
 }
 
 // newFamilies lists the families of the metric, sorted by name.
-func (m *metric) newFamilies(display, described string) []family {
+func (m *metric) newFamilies() []family {
 	mp := m.mp
 	var fs []family
 	add := func(kind famKind, name, meaning, typ string) {
-		fs = append(fs, family{kind: kind, name: name, help: help(mp, described, meaning, display), typ: typ})
+		fs = append(fs, family{kind: kind, name: name, meaning: meaning, typ: typ})
 	}
 	switch m.kind {
 	case kindProgress:
@@ -176,7 +190,6 @@ func (m *metric) newFamilies(display, described string) []family {
 		add(famRatio, m.base+"_ratio", "Share of steps done (0 to 1) by", "gauge")
 	case kindState:
 		add(famState, m.base, "State of", "gauge")
-		fs[0].help += " 1 marks the current state, 0 earlier ones."
 	default:
 		g, c, h := mp.FamilyNames(m.base)
 		if g != "" {
@@ -219,7 +232,7 @@ func (m *metric) jobDescs() *descs {
 }
 
 func (m *metric) newDescs(labels []string) *descs {
-	d := &descs{labelNames: labels, families: m.families}
+	d := &descs{labelNames: labels, m: m}
 	for _, f := range m.families {
 		d.has[f.kind] = true
 	}
@@ -244,10 +257,6 @@ func (m *metric) compatible(kind valueKind, unit parser.Unit, mp *mapping.Mappin
 		a.NativeFactor == b.NativeFactor && a.NativeMaxBuckets == b.NativeMaxBuckets &&
 		a.Help == b.Help
 }
-
-// quote puts an R name in double quotes for HELP texts; the exposition format
-// escapes backslashes and newlines itself.
-func quote(s string) string { return `"` + s + `"` }
 
 // owners maps the labelKey of each series of a metric to the R name that
 // owns it. Nearly every metric has series of one R name only, often one

@@ -98,7 +98,7 @@ func (e *Exporter) Expose(w io.Writer, f Format) error {
 			}
 			writeOverflows(x, overflows)
 		default:
-			writeFamily(x, ent.fam, ent.series)
+			writeFamily(x, ent.m, ent.fam, ent.series)
 		}
 		if err := x.Err(); err != nil {
 			return err
@@ -134,12 +134,12 @@ func compareSeries(a, b *series) int {
 }
 
 // writeFamily writes one family of a metric.
-func writeFamily(x *scrapeWriter, fam *family, list []*series) {
+func writeFamily(x *scrapeWriter, m *metric, fam *family, list []*series) {
 	if fam.kind == famState {
-		writeStates(x, fam, list)
+		writeStates(x, m, fam, list)
 		return
 	}
-	x.Header(fam.name, fam.help, fam.typ)
+	writeHeader(x, m, fam)
 	for _, s := range list {
 		switch fam.kind {
 		case famGauge, famDone:
@@ -166,9 +166,22 @@ func writeFamily(x *scrapeWriter, fam *family, list []*series) {
 	}
 }
 
+// writeHeader writes a family's HELP and TYPE lines, the HELP text from its
+// parts (see metric.helpParts).
+func writeHeader(x *scrapeWriter, m *metric, fam *family) {
+	x.HelpStart(fam.name, fam.typ)
+	parts := m.helpParts(fam)
+	for i := range parts {
+		if parts[i] != "" {
+			x.Help(parts[i])
+		}
+	}
+	x.HelpEnd(fam.name, fam.typ)
+}
+
 // writeStates writes a state family: one sample per series and state, the
 // state label sorted in among the others, samples in Gather's order.
-func writeStates(x *scrapeWriter, fam *family, list []*series) {
+func writeStates(x *scrapeWriter, m *metric, fam *family, list []*series) {
 	type row struct {
 		key      []string
 		rendered string
@@ -191,7 +204,7 @@ func writeStates(x *scrapeWriter, fam *family, list []*series) {
 	if len(rows) == 0 {
 		return
 	}
-	x.Header(fam.name, fam.help, fam.typ)
+	writeHeader(x, m, fam)
 	for _, r := range rows {
 		x.Sample(fam.name, "", r.rendered, r.v)
 	}

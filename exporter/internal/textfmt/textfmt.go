@@ -98,13 +98,33 @@ func (x *Writer) LeValues(bounds []float64) []byte {
 // Header writes the HELP and TYPE lines of a family. In OpenMetrics a
 // counter's family name has no _total (its samples keep it).
 func (x *Writer) Header(name, help, typ string) {
+	x.HelpStart(name, typ)
+	x.Help(help)
+	x.HelpEnd(name, typ)
+}
+
+// HelpStart, Help and HelpEnd write what Header writes, with a HELP text
+// given in parts (Help once per part, each escaped like the whole), so
+// that a caller can write a HELP text it would otherwise have to build.
+func (x *Writer) HelpStart(name, typ string) {
 	if x.om && typ == "counter" {
 		name = strings.TrimSuffix(name, "_total")
 	}
 	x.buf = append(x.buf, "# HELP "...)
 	x.buf = append(x.buf, name...)
 	x.buf = append(x.buf, ' ')
-	x.buf = appendEscaped(x.buf, help, x.om)
+}
+
+// Help writes a part of the HELP text started by HelpStart.
+func (x *Writer) Help(part string) {
+	x.buf = appendEscaped(x.buf, part, x.om)
+}
+
+// HelpEnd ends the HELP line and writes the TYPE line.
+func (x *Writer) HelpEnd(name, typ string) {
+	if x.om && typ == "counter" {
+		name = strings.TrimSuffix(name, "_total")
+	}
 	x.buf = append(x.buf, "\n# TYPE "...)
 	x.buf = append(x.buf, name...)
 	x.buf = append(x.buf, ' ')
