@@ -60,7 +60,7 @@ type metric struct {
 	unit       parser.Unit
 	mp         *mapping.Mapping // of the R name that created it (its binding's)
 	labelNames []string         // the mapping's label names, sorted
-	names      []string         // every family and sample name it occupies
+	names      []string         // its names in Exporter.taken: every family and sample name but a histogram's samples (see takenName)
 	display    string           // the R name that created it, for HELP texts
 	described  string           // its `run: help` text when it was made, for HELP texts
 
@@ -141,7 +141,6 @@ func newMetric(base string, names []string, kind valueKind, unit parser.Unit, mp
 		kind:      kind,
 		unit:      unit,
 		mp:        mp,
-		names:     names,
 		display:   display,
 		described: described,
 	}
@@ -149,7 +148,35 @@ func newMetric(base string, names []string, kind valueKind, unit parser.Unit, mp
 		m.labelNames = append(m.labelNames, l.Name)
 	}
 	m.families = m.newFamilies()
+	m.names = m.keptNames(names)
 	return m
+}
+
+// histFamily is the name of the metric's histogram family, or "".
+func (m *metric) histFamily() string {
+	for i := range m.families {
+		if m.families[i].kind == famHist {
+			return m.families[i].name
+		}
+	}
+	return ""
+}
+
+// keptNames is names without the histogram's sample names, which
+// Exporter.takenName derives from the family name.
+func (m *metric) keptNames(names []string) []string {
+	h := m.histFamily()
+	if h == "" {
+		return names
+	}
+	kept := make([]string, 0, len(names))
+	for _, n := range names {
+		if rest, ok := strings.CutPrefix(n, h); ok && rest != "" && slices.Contains(histSamples[:], rest) {
+			continue
+		}
+		kept = append(kept, n)
+	}
+	return kept
 }
 
 // helpParts are the parts of a family's HELP text: the rule's text if any,

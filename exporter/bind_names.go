@@ -56,7 +56,7 @@ func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit, write
 		m = newMetric(base, names, kind, unit, b.mp, b.display, e.helps[b.raw])
 	}
 	e.metrics[base] = m
-	for _, n := range names {
+	for _, n := range m.names {
 		e.taken[n] = m
 	}
 	return m, ""
@@ -122,7 +122,7 @@ func reserved(names []string) bool {
 // same base name, else a clash. Called with e.mu held.
 func (e *Exporter) takenBy(base string, names []string) (*metric, string) {
 	for _, n := range names {
-		if other := e.taken[n]; other != nil {
+		if other := e.takenName(n); other != nil {
 			if other.base == base {
 				return other, reasonCollision
 			}
@@ -130,4 +130,25 @@ func (e *Exporter) takenBy(base string, names []string) (*metric, string) {
 		}
 	}
 	return nil, ""
+}
+
+// histSamples are the suffixes of a histogram family's sample names.
+var histSamples = [...]string{"_bucket", "_sum", "_count"}
+
+// takenName returns the metric using a family or sample name. e.taken holds
+// every name but a histogram's sample names (<h>_bucket, _sum, _count), which
+// are derived from its family name here instead of kept: three strings and
+// map entries per name. Called with e.mu held.
+func (e *Exporter) takenName(n string) *metric {
+	if m := e.taken[n]; m != nil {
+		return m
+	}
+	for _, suffix := range histSamples {
+		if h, ok := strings.CutSuffix(n, suffix); ok {
+			if m := e.taken[h]; m != nil && m.histFamily() == h {
+				return m
+			}
+		}
+	}
+	return nil
 }
