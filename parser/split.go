@@ -186,7 +186,14 @@ func (s *Splitter) Scan(msg []byte, glue bool) int {
 			}
 		case ',', ';':
 			if c == ',' && s.valStart >= 0 && i > 0 && isDigit(msg[i-1]) {
-				switch bigMark(msg[i+1:]) {
+				mark := markUndecided // the next byte decides (a decimal comma?)
+				if i+1 < len(msg) {
+					mark = markNo
+				}
+				if groupHead(trimSpace(msg[s.valStart:i])) {
+					mark = bigMark(msg[i+1:])
+				}
+				switch mark {
 				case markYes:
 					i += 3 // R's grouping: the value goes on
 					continue
@@ -253,6 +260,30 @@ func (s *Splitter) setFirstName(msg []byte, colon int) {
 		b--
 	}
 	s.nameKnown, s.nameStart, s.nameEnd = true, a, b
+}
+
+// groupHead reports whether v, a value up to a ',', can go on with R's
+// big.mark as the parser reads it (see groupedEnd): an optional sign, one
+// to three digits not starting with 0, and groups of ',' and three digits.
+// "A0" or "0" before ",000" is no grouped number, so that ',' separates
+// fields for the parser and the splitter alike.
+func groupHead(v []byte) bool {
+	if len(v) > 0 && (v[0] == '+' || v[0] == '-') {
+		v = v[1:]
+	}
+	d := 0
+	for d < len(v) && isDigit(v[d]) {
+		d++
+	}
+	if d == 0 || d > 3 || v[0] == '0' {
+		return false
+	}
+	for v = v[d:]; len(v) > 0; v = v[4:] {
+		if len(v) < 4 || v[0] != ',' || !isDigit(v[1]) || !isDigit(v[2]) || !isDigit(v[3]) {
+			return false
+		}
+	}
+	return true
 }
 
 // Answers of bigMark.
