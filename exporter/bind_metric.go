@@ -133,9 +133,9 @@ func (d *descs) build() {
 	}
 }
 
-// newMetric makes a metric; names are its family and sample names (see
-// familyNames).
-func newMetric(base string, names []string, kind valueKind, unit parser.Unit, mp *mapping.Mapping, display, described string) *metric {
+// newMetric makes a metric (its family names as familyNames gives them,
+// which metricFor has checked).
+func newMetric(base string, kind valueKind, unit parser.Unit, mp *mapping.Mapping, display, described string) *metric {
 	m := &metric{
 		base:      base,
 		kind:      kind,
@@ -148,7 +148,7 @@ func newMetric(base string, names []string, kind valueKind, unit parser.Unit, mp
 		m.labelNames = append(m.labelNames, l.Name)
 	}
 	m.families = m.newFamilies()
-	m.names = m.keptNames(names)
+	m.names = m.takenNames()
 	return m
 }
 
@@ -162,21 +162,20 @@ func (m *metric) histFamily() string {
 	return ""
 }
 
-// keptNames is names without the histogram's sample names, which
-// Exporter.takenName derives from the family name.
-func (m *metric) keptNames(names []string) []string {
-	h := m.histFamily()
-	if h == "" {
-		return names
-	}
-	kept := make([]string, 0, len(names))
-	for _, n := range names {
-		if rest, ok := strings.CutPrefix(n, h); ok && rest != "" && slices.Contains(histSamples[:], rest) {
-			continue
+// takenNames are the names the metric holds in Exporter.taken: its families'
+// names, and a counter's without _total (its OpenMetrics family name); a
+// histogram's sample names are derived (Exporter.takenName). They are the
+// families' own strings, so they cost no memory of their own.
+func (m *metric) takenNames() []string {
+	names := make([]string, 0, len(m.families)+1)
+	for i := range m.families {
+		f := &m.families[i]
+		names = append(names, f.name)
+		if f.kind == famCounter {
+			names = append(names, strings.TrimSuffix(f.name, "_total"))
 		}
-		kept = append(kept, n)
 	}
-	return kept
+	return names
 }
 
 // helpParts are the parts of a family's HELP text: the rule's text if any,

@@ -53,7 +53,7 @@ func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit, write
 	}
 	m := made
 	if m == nil {
-		m = newMetric(base, names, kind, unit, b.mp, b.display, e.helps[b.raw])
+		m = newMetric(base, kind, unit, b.mp, b.display, e.helps[b.raw])
 	}
 	e.metrics[base] = m
 	for _, n := range m.names {

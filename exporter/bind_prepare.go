@@ -42,7 +42,7 @@ func (e *Exporter) prepare(mapper *mapping.Mapper, described string, j *job, ser
 	if reserved(p.names) {
 		return p
 	}
-	p.m = newMetric(p.base, p.names, p.kind, p.unit, b.mp, b.display, described)
+	p.m = newMetric(p.base, p.kind, p.unit, b.mp, b.display, described)
 	labels := b.labelValues
 	if seriesJob != "" {
 		labels = append(slices.Clone(labels), seriesJob)
