@@ -40,9 +40,11 @@ func (c *exposeCache) extend(gen uint64, n int, fresh []*series, jobFams []*jobF
 	if c != nil {
 		old, next.overflows, next.ttl = c.ents, c.overflows, c.ttl
 	}
-	byMetric := map[*metric][]*series{}
+	// Sized up front: the first scrape of 100,000 names builds all of this
+	// at once, and growing it step by step doubled the garbage.
+	byMetric := make(map[*metric][]*series, len(fresh))
 	var overflows []*metric
-	var ttl []*series
+	ttl := make([]*series, 0, len(fresh))
 	for _, s := range fresh {
 		byMetric[s.m] = append(byMetric[s.m], s)
 		if s.isOverflow() {
@@ -62,7 +64,11 @@ func (c *exposeCache) extend(gen uint64, n int, fresh []*series, jobFams []*jobF
 	// The families of metrics known before get their new series merged in;
 	// the others are new entries, sorted, then merged into the list.
 	merged := map[*metric][]*series{}
-	var added []exposeEntry
+	families := 0
+	for m := range byMetric {
+		families += len(m.families)
+	}
+	added := make([]exposeEntry, 0, families+len(jobFams)+1)
 	for m, ss := range byMetric {
 		if ent := findEntry(old, m.families[0].name); ent != nil && ent.m == m {
 			merged[m] = mergeSeries(ent.series, ss)
@@ -134,6 +140,9 @@ func mergeSeries(a, b []*series) []*series {
 
 // mergeEntries merges two lists of entries sorted by name into a new one.
 func mergeEntries(ents, added []exposeEntry) []exposeEntry {
+	if len(ents) == 0 {
+		return added // nothing to merge: added is new and sorted
+	}
 	out := make([]exposeEntry, 0, len(ents)+len(added))
 	for len(ents) > 0 && len(added) > 0 {
 		if compareEntries(added[0], ents[0]) < 0 {
