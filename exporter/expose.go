@@ -92,7 +92,7 @@ func (e *Exporter) Expose(w io.Writer, f Format) error {
 				continue
 			}
 			writeJobFamily(x, ent.job, jobs)
-		case ent.overflow:
+		case ent.fam == nil:
 			if len(overflows) == 0 {
 				continue
 			}
@@ -116,12 +116,23 @@ type exposed struct {
 // exposeEntry is one family to write: a family of a metric (m) with its
 // series sorted, a per-job family, or the overflow counter.
 type exposeEntry struct {
-	name     string
-	fam      *family
-	m        *metric
-	series   []*series
-	job      *jobFamily
-	overflow bool
+	fam    *family
+	m      *metric
+	series []*series
+	job    *jobFamily
+}
+
+// name is the entry's family name; an entry with neither a family nor a
+// per-job family is the overflow counter. (Not kept: the cache holds an
+// entry per family, 300,000 at 100,000 names.)
+func (e *exposeEntry) name() string {
+	switch {
+	case e.fam != nil:
+		return e.fam.name
+	case e.job != nil:
+		return e.job.name
+	}
+	return overflowFamily
 }
 
 // compareSeries orders the series of a metric as Gather orders samples:

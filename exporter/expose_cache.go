@@ -75,14 +75,14 @@ func (c *exposeCache) extend(gen uint64, n int, fresh []*series, jobFams []*jobF
 			continue
 		}
 		for i := range m.families {
-			added = append(added, exposeEntry{name: m.families[i].name, fam: &m.families[i], m: m, series: ss})
+			added = append(added, exposeEntry{fam: &m.families[i], m: m, series: ss})
 		}
 	}
 	if c == nil {
 		for _, f := range jobFams {
-			added = append(added, exposeEntry{name: f.name, job: f})
+			added = append(added, exposeEntry{job: f})
 		}
-		added = append(added, exposeEntry{name: overflowFamily, overflow: true})
+		added = append(added, exposeEntry{})
 	}
 	slices.SortFunc(added, compareEntries)
 	ents := mergeEntries(old, added)
@@ -116,14 +116,14 @@ func (e *Exporter) storeExposed(c *exposeCache) {
 
 // findEntry returns the entry named name in ents (sorted by name), or nil.
 func findEntry(ents []exposeEntry, name string) *exposeEntry {
-	i, ok := slices.BinarySearchFunc(ents, name, func(e exposeEntry, name string) int { return strings.Compare(e.name, name) })
+	i, ok := slices.BinarySearchFunc(ents, name, func(e exposeEntry, name string) int { return strings.Compare(e.name(), name) })
 	if !ok {
 		return nil
 	}
 	return &ents[i]
 }
 
-func compareEntries(a, b exposeEntry) int { return strings.Compare(a.name, b.name) }
+func compareEntries(a, b exposeEntry) int { return strings.Compare(a.name(), b.name()) }
 
 // mergeSeries merges two sorted lists of series into a new one.
 func mergeSeries(a, b []*series) []*series {
