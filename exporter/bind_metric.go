@@ -133,7 +133,7 @@ func (d *descs) build() {
 	}
 }
 
-// newMetric makes a metric (its family names as familyNames gives them,
+// newMetric makes a metric (its family names as nameSet.of gives them,
 // which metricFor has checked).
 func newMetric(base string, kind valueKind, unit parser.Unit, mp *mapping.Mapping, display, described string) *metric {
 	m := &metric{

@@ -30,12 +30,8 @@ func (e *Exporter) metricFor(b *binding, kind valueKind, unit parser.Unit, write
 		}
 		return m, ""
 	}
-	var names []string
-	if made != nil {
-		names = made.names
-	} else {
-		names = familyNames(base, kind, b.mp)
-	}
+	var set nameSet
+	names := set.of(base, kind, b.mp)
 	if reserved(names) {
 		e.logRejected(reasonReserved, b.display, base, "")
 		return nil, reasonReserved
@@ -83,27 +79,41 @@ func baseName(namespace string, mp *mapping.Mapping, raw []byte, unit parser.Uni
 	return base
 }
 
-// familyNames returns every family and sample name a metric of the kind and
-// mapping occupies in the exposition: two metrics must not share any.
-func familyNames(base string, kind valueKind, mp *mapping.Mapping) []string {
+// nameSet holds every family and sample name a metric of a kind and mapping
+// occupies in the exposition (two metrics must not share any) while they
+// are checked, in the caller's memory: checking the names of a name that is
+// then refused (a flood beyond the cap) allocates no slice for them.
+type nameSet struct {
+	n int
+	a [7]string
+}
+
+// of returns the names, held in s.
+func (s *nameSet) of(base string, kind valueKind, mp *mapping.Mapping) []string {
+	s.n = 0
 	switch kind {
 	case kindProgress:
-		return []string{base + "_done", base + "_steps", base + "_ratio"}
+		s.add(base+"_done", base+"_steps", base+"_ratio")
+		return s.a[:s.n]
 	case kindState:
-		return []string{base}
+		s.add(base)
+		return s.a[:s.n]
 	}
-	var names []string
 	g, c, h := mp.FamilyNames(base)
 	if g != "" {
-		names = append(names, g)
+		s.add(g)
 	}
 	if c != "" {
-		names = append(names, strings.TrimSuffix(c, "_total"), c)
+		s.add(strings.TrimSuffix(c, "_total"), c)
 	}
 	if h != "" {
-		names = append(names, h, h+"_bucket", h+"_sum", h+"_count")
+		s.add(h, h+"_bucket", h+"_sum", h+"_count")
 	}
-	return names
+	return s.a[:s.n]
+}
+
+func (s *nameSet) add(names ...string) {
+	s.n += copy(s.a[s.n:], names)
 }
 
 // reserved reports whether any of the names belongs to someone else (see

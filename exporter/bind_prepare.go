@@ -23,7 +23,6 @@ type prepared struct {
 	kind      valueKind
 	unit      parser.Unit
 	base      string
-	names     []string
 	m         *metric
 	s         *series
 	seriesJob string
@@ -38,10 +37,6 @@ func (e *Exporter) prepare(mapper *mapping.Mapper, described string, j *job, ser
 	}
 	p := &prepared{mapper: mapper, described: described, b: b, kind: kindOf(f.Kind), unit: unitOf(b.mp.Units, f), seriesJob: seriesJob}
 	p.base = baseName(e.opts.Namespace, b.mp, []byte(b.raw), p.unit)
-	p.names = familyNames(p.base, p.kind, b.mp)
-	if reserved(p.names) {
-		return p
-	}
 	p.m = newMetric(p.base, p.kind, p.unit, b.mp, b.display, described)
 	labels := b.labelValues
 	if seriesJob != "" {
