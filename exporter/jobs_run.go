@@ -110,9 +110,16 @@ func (s *Session) applyRun(m *parser.Message) {
 		r.dropped = max(r.dropped, n)
 	case parser.RunHelp:
 		name, text := parser.RunParamKV(m.Arg)
-		if _, ok := e.helps[string(name)]; ok || len(e.helps) < MaxHelps {
-			e.helps[string(name)] = boundText(parser.DisplayName(text), MaxHelpBytes)
-		}
+		e.setHelp(string(name), parser.DisplayName(text))
+	}
+}
+
+// setHelp records the description of an R name (`run: help`) for the HELP
+// texts of metrics made from now on: at most MaxHelps names, MaxHelpBytes
+// each. Called with e.mu held.
+func (e *Exporter) setHelp(name, text string) {
+	if _, ok := e.helps[name]; ok || len(e.helps) < MaxHelps {
+		e.helps[name] = boundText(text, MaxHelpBytes)
 	}
 }
 

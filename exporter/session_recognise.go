@@ -39,7 +39,7 @@ func (s *Session) recognise(msg []byte) bool {
 }
 
 // describe records where an update's metric comes from, for the HELP text
-// of metrics made from now on; the first description of a name stays.
+// of metrics made from now on (once per name: the read lock finds it known).
 func (s *Session) describe(u recognise.Update) {
 	e := s.e
 	e.mu.RLock()
@@ -50,7 +50,5 @@ func (s *Session) describe(u recognise.Update) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if _, ok := e.helps[u.Name]; !ok && len(e.helps) < MaxHelps {
-		e.helps[u.Name] = recognise.Help(u)
-	}
+	e.setHelp(u.Name, recognise.Help(u)) // the same text for a name every time
 }

@@ -204,9 +204,7 @@ func (e *Exporter) apply(doc *stateDoc) LoadStats {
 	defer e.mu.Unlock()
 	e.self.messages.Add(float64(doc.Messages))
 	for name, text := range doc.Helps {
-		if _, ok := e.helps[name]; !ok && len(e.helps) < MaxHelps {
-			e.helps[name] = boundText(text, MaxHelpBytes)
-		}
+		e.setHelp(name, text)
 	}
 	for _, js := range doc.Jobs {
 		if _, ok := e.jobs[js.Name]; ok {

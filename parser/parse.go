@@ -498,17 +498,8 @@ func isInteger(b []byte) bool {
 // by another digit or a ':', which would make them the name of the next
 // field). It returns 0 when there is no such number.
 func groupedEnd(rest []byte, vs, j int) int {
-	head := trimLeft(rest[vs:j])
-	if len(head) > 0 && (head[0] == '+' || head[0] == '-') {
-		head = head[1:]
-	}
-	if len(head) == 0 || len(head) > 3 || head[0] == '0' {
+	if !groupHead(trimLeft(rest[vs:j])) {
 		return 0
-	}
-	for _, c := range head {
-		if !isDigit(c) {
-			return 0
-		}
 	}
 	p := j
 	for p+3 < len(rest) && rest[p] == ',' && isDigit(rest[p+1]) && isDigit(rest[p+2]) && isDigit(rest[p+3]) &&

@@ -263,10 +263,11 @@ func (s *Splitter) setFirstName(msg []byte, colon int) {
 }
 
 // groupHead reports whether v, a value up to a ',', can go on with R's
-// big.mark as the parser reads it (see groupedEnd): an optional sign, one
-// to three digits not starting with 0, and groups of ',' and three digits.
-// "A0" or "0" before ",000" is no grouped number, so that ',' separates
-// fields for the parser and the splitter alike.
+// big.mark: an optional sign, one to three digits not starting with 0, and
+// groups of ',' and three digits (the splitter reads one group at a time).
+// The parser (groupedEnd) and the splitter share it, so that "A0" or "0"
+// before ",000" is no grouped number for either and the ',' separates
+// fields for both.
 func groupHead(v []byte) bool {
 	if len(v) > 0 && (v[0] == '+' || v[0] == '-') {
 		v = v[1:]
