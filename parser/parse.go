@@ -498,7 +498,7 @@ func isInteger(b []byte) bool {
 // by another digit or a ':', which would make them the name of the next
 // field). It returns 0 when there is no such number.
 func groupedEnd(rest []byte, vs, j int) int {
-	if !groupHead(trimLeft(rest[vs:j])) {
+	if head := trimLeft(rest[vs:j]); groupLead(head) != len(head) {
 		return 0
 	}
 	p := j

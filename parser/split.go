@@ -262,24 +262,36 @@ func (s *Splitter) setFirstName(msg []byte, colon int) {
 	s.nameKnown, s.nameStart, s.nameEnd = true, a, b
 }
 
-// groupHead reports whether v, a value up to a ',', can go on with R's
-// big.mark: an optional sign, one to three digits not starting with 0, and
-// groups of ',' and three digits (the splitter reads one group at a time).
-// The parser (groupedEnd) and the splitter share it, so that "A0" or "0"
-// before ",000" is no grouped number for either and the ',' separates
-// fields for both.
-func groupHead(v []byte) bool {
+// groupLead returns the length of the lead of a number written with R's
+// big.mark at the start of v: an optional sign and one to three digits not
+// starting with 0; -1 when v does not start with one. The parser
+// (groupedEnd) and the splitter (groupHead) share it.
+func groupLead(v []byte) int {
+	i := 0
 	if len(v) > 0 && (v[0] == '+' || v[0] == '-') {
-		v = v[1:]
+		i++
 	}
 	d := 0
-	for d < len(v) && isDigit(v[d]) {
+	for i+d < len(v) && isDigit(v[i+d]) {
 		d++
 	}
-	if d == 0 || d > 3 || v[0] == '0' {
+	if d == 0 || d > 3 || v[i] == '0' {
+		return -1
+	}
+	return i + d
+}
+
+// groupHead reports whether v, a value up to a ',', can go on with R's
+// big.mark: its lead (groupLead) and then groups of ',' and three digits
+// (the splitter reads one group at a time). "A0" or "0" before ",000" is
+// no grouped number, for the splitter as for the parser, so the ','
+// separates fields for both.
+func groupHead(v []byte) bool {
+	n := groupLead(v)
+	if n < 0 {
 		return false
 	}
-	for v = v[d:]; len(v) > 0; v = v[4:] {
+	for v = v[n:]; len(v) > 0; v = v[4:] {
 		if len(v) < 4 || v[0] != ',' || !isDigit(v[1]) || !isDigit(v[2]) || !isDigit(v[3]) {
 			return false
 		}
