@@ -215,3 +215,38 @@ func TestOwners(t *testing.T) {
 		}
 	}
 }
+
+// TestCostly checks what a session tells the ingest server about its last
+// batch: costly when it resolved costlyResolves names or more (created or
+// refused), not when it updated names that exist or sent a few new ones.
+func TestCostly(t *testing.T) {
+	e, err := New(Options{MaxSeries: 100, MaxSeriesPerJob: 100}, prometheus.NewRegistry(), prometheus.NewRegistry(), slog.New(slog.DiscardHandler), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.NewSession(netip.AddrPort{})
+	batch := func(first, n int) bool {
+		s.Begin(time.Now())
+		for i := first; i < first+n; i++ {
+			s.Message(fmt.Appendf(nil, "name %d: 1", i))
+		}
+		s.End()
+		return s.Costly()
+	}
+	for _, step := range []struct {
+		what     string
+		first, n int
+		want     bool
+	}{
+		{"a job's first message with a few names", 0, costlyResolves - 1, false},
+		{"the same names again", 0, costlyResolves - 1, false},
+		{"a batch of new names", 1000, costlyResolves, true},
+		{"names that exist now", 1000, costlyResolves, false},
+		{"new names beyond the cap, refused", 2000, 2 * costlyResolves, true},
+		{"the refused names again, remembered", 2000, costlyResolves, false},
+	} {
+		if got := batch(step.first, step.n); got != step.want {
+			t.Errorf("%s: Costly() = %v, want %v", step.what, got, step.want)
+		}
+	}
+}

@@ -89,6 +89,10 @@ type Session struct {
 	values bool
 	// watched: the status page is watching (its tap is on) for this message.
 	watched bool
+	// resolves counts the batch's names that went to Exporter.resolve
+	// (new or refused); costly says the last batch had costlyResolves.
+	resolves int
+	costly   bool
 	// run is the numbers for runSeries held back until the run ends (see
 	// queue), in the order they came.
 	runSeries *series
@@ -144,7 +148,19 @@ func (s *Session) End() {
 	s.flushRun()
 	s.flushCounts()
 	s.inBatch = false
+	s.costly = s.resolves >= costlyResolves
+	s.resolves = 0
 }
+
+// costlyResolves is how many names a batch must resolve (create, or refuse
+// for the first time on the connection) to be costly: a job's first message
+// is not, a flood of new names is.
+const costlyResolves = 32
+
+// Costly reports whether the last batch was costly (ingest.Costly): the
+// ingest server then lets it take only some of the turns, so that a flood
+// of new names from many connections leaves the CPU to the others.
+func (s *Session) Costly() bool { return s.costly }
 
 // flushCounts adds the messages applied since the last flush to the
 // counters of the exporter and of the session's job.
@@ -377,6 +393,7 @@ func (s *Session) lookup(f *parser.Field) *series {
 	}
 	c, ok := s.cache[string(f.Name)]
 	if !ok {
+		s.resolves++
 		c.series, c.reason = e.resolve(s.job, s.seriesJob, f.Name, f)
 		if valueRefusal(c.reason) {
 			// The name is fine, only this value is not: do not remember.

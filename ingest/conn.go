@@ -28,6 +28,8 @@ type conn struct {
 	totalBytes, totalMsgs int64
 
 	quiet quietGap // the pending tail's deadline (quiet.go)
+	// costly says the session's last batch was costly (see Costly).
+	costly bool
 
 	mu       sync.Mutex
 	deadline time.Time // the read deadline in force (zero: none)
@@ -144,10 +146,15 @@ func (c *conn) serve() {
 	for {
 		n, err := c.nc.Read(buf)
 		if n > 0 {
-			now := s.now()
+			now := s.now() // received now, handled in its turn
+			costly := c.costly
+			s.turns.take(costly)
+			began := s.now()
 			c.sess.Begin(now)
 			c.framer.Feed(buf[:n], c)
 			c.sess.End()
+			c.costly = costlyBatch(c.sess)
+			s.turns.give(costly, began)
 			c.account(n)
 			c.dataRead(now)
 		}

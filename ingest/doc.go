@@ -30,7 +30,10 @@
 // connection, R's next-but-one write kills the script with SIGPIPE, so a
 // connection is never closed because of what it sent; and if the server
 // stops reading, R blocks in write.socket, so every connection is read all
-// the time by its own goroutine. A connection beyond Config.MaxConnections
+// the time by its own goroutine; at most Config.MaxBusyConnections of them
+// handle what they read at once (turns.go), the others wait their turn with
+// their data in the kernel, so that a flood bounds its own cost and a scrape
+// gets its share of the CPU. A connection beyond Config.MaxConnections
 // is not read until a slot frees up, for at most Config.ConnWait; what its
 // client writes meanwhile waits in the kernel's socket buffer, so a burst
 // of short connections loses nothing. The framing rules are documented on

@@ -19,6 +19,8 @@ type metrics struct {
 	waiting             prometheus.Gauge
 	rejectedBytes       *prometheus.CounterVec
 	udpDropped          *prometheus.CounterVec
+	turnWait            prometheus.Counter
+	turnWaiting         prometheus.Gauge
 	transports          transportSet
 }
 
@@ -83,6 +85,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name:      "udp_datagrams_dropped_total",
 			Help:      "UDP datagrams dropped unread, by reason: not_allowed (outside the allowlist), receive_buffer (the socket's receive buffer was full; Linux), truncated (longer than the read buffer).",
 		}, []string{"reason"}),
+		turnWait: f.NewCounter(prometheus.CounterOpts{
+			Namespace: "rexporter",
+			Name:      "connection_turn_wait_seconds_total",
+			Help:      "Time client connections with data to handle waited for their turn, beyond --max-busy-connections handling theirs (summed over connections).",
+		}),
+		turnWaiting: f.NewGauge(prometheus.GaugeOpts{
+			Namespace: "rexporter",
+			Name:      "connections_waiting_turn",
+			Help:      "Client connections with data to handle that wait for their turn (see --max-busy-connections).",
+		}),
 	}
 	// Pre-initialised so that the series exists (at 0) before the first
 	// rejection and rate()/increase() see that first one.

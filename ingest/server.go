@@ -72,6 +72,18 @@ type Config struct {
 	// MaxConnections limits the open connections across all listeners.
 	// Default DefaultMaxConnections (1024).
 	MaxConnections int
+	// MaxBusyConnections is how many connections handle what they read at
+	// once (framing it and applying it to the sink); the others wait their
+	// turn, oldest first, without reading, and what their clients send
+	// waits in the kernel's socket buffers. Of the busy ones, at most
+	// MaxBusyConnections-1 (at least 1) may be connections whose last batch
+	// was costly (see Costly): a flood of new names from many connections
+	// then leaves a turn to the others. So, under any load, a scrape or a
+	// status request competes with a few busy goroutines rather than with
+	// every connection. Default runtime.GOMAXPROCS(0). It applies to
+	// stream connections (TCP, Unix); UDP sockets and HTTP pushes are read
+	// as before.
+	MaxBusyConnections int
 	// QuietGap is how long an unterminated tail may wait for more data
 	// before it is taken as a complete message. R's write.socket sends no
 	// terminator, so without this a value would only show up when the next
@@ -140,6 +152,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxConnections <= 0 {
 		c.MaxConnections = DefaultMaxConnections
 	}
+	if c.MaxBusyConnections <= 0 {
+		c.MaxBusyConnections = defaultBusy()
+	}
 	if c.QuietGap < 0 {
 		c.QuietGap = 0
 	}
@@ -180,6 +195,8 @@ type Server struct {
 	log  *slog.Logger
 	now  func() time.Time
 	m    *metrics
+	// turns bounds the connections handling a read at once.
+	turns *turns
 
 	// done is closed when Shutdown starts.
 	done chan struct{}
@@ -232,12 +249,15 @@ func NewServer(cfg Config, sink Sink, reg prometheus.Registerer, logger *slog.Lo
 	if now == nil {
 		now = time.Now
 	}
+	cfg = cfg.withDefaults()
+	m := newMetrics(reg)
 	return &Server{
-		cfg:       cfg.withDefaults(),
+		cfg:       cfg,
 		sink:      sink,
 		log:       logger,
 		now:       now,
-		m:         newMetrics(reg),
+		m:         m,
+		turns:     newTurns(cfg.MaxBusyConnections, now, m),
 		done:      make(chan struct{}),
 		listeners: make(map[*net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),

@@ -680,6 +680,9 @@ func TestServerMetrics(t *testing.T) {
 	})
 	waitFor(t, "the connection to be gone", func() bool { return env.metric(env.srv.m.connections) == 0 })
 	want := fmt.Sprintf(`
+# HELP rexporter_connection_turn_wait_seconds_total Time client connections with data to handle waited for their turn, beyond --max-busy-connections handling theirs (summed over connections).
+# TYPE rexporter_connection_turn_wait_seconds_total counter
+rexporter_connection_turn_wait_seconds_total 0
 # HELP rexporter_connections Open client connections.
 # TYPE rexporter_connections gauge
 rexporter_connections 0
@@ -693,6 +696,9 @@ rexporter_connections_total{transport="tcp"} 1
 # HELP rexporter_connections_waiting Client connections accepted beyond the connection limit that wait for a free slot.
 # TYPE rexporter_connections_waiting gauge
 rexporter_connections_waiting 0
+# HELP rexporter_connections_waiting_turn Client connections with data to handle that wait for their turn (see --max-busy-connections).
+# TYPE rexporter_connections_waiting_turn gauge
+rexporter_connections_waiting_turn 0
 # HELP rexporter_framed_messages_total Complete messages cut from the byte streams and handed on for parsing, by transport.
 # TYPE rexporter_framed_messages_total counter
 rexporter_framed_messages_total{transport="tcp"} 3

@@ -29,29 +29,30 @@ type CLI struct {
 
 // ServeCmd is the exporter itself.
 type ServeCmd struct {
-	Listen          []string      `default:"6000" placeholder:"ADDRESS" help:"Address to receive R messages on: TCP 6000, :6000, 127.0.0.1:6000 or tcp://HOST:PORT; a Unix stream socket unix:///run/rexporter.sock; UDP udp://:6001 (repeatable or comma-separated; default: ${default}). A bare port listens on every interface, IPv4 included (R clients are IPv4 only)."`
-	ListenAllow     []string      `name:"listen.allow" placeholder:"CIDR" help:"Only accept R clients from this network (10.0.0.0/8, 127.0.0.1, ::1; repeatable or comma-separated), on TCP, UDP and POST /api/v1/messages (not on Unix sockets: their mode decides). Default: every client; the ingest port has no authentication."`
-	ListenUnixMode  string        `name:"listen.unix-mode" default:"0660" placeholder:"OCTAL" help:"File mode of the --listen unix:// sockets (default: ${default})."`
-	ListenUDPBuffer int           `name:"listen.udp-buffer-bytes" placeholder:"BYTES" help:"Receive buffer (SO_RCVBUF) of the --listen udp:// sockets; datagrams beyond it are dropped by the kernel and counted. Default: the system's; Linux caps it at net.core.rmem_max."`
-	MaxBodyBytes    int64         `name:"web.max-body-bytes" default:"1048576" help:"Largest body of POST /api/v1/messages; a larger one is refused with 413."`
-	Metrics         []string      `aliases:"web.listen-address" default:":9100" placeholder:"[HOST:]PORT" help:"Address to serve /metrics, the status page and /-/ endpoints on: 9100, :9100 or 127.0.0.1:9100 (repeatable; default: ${default}). Also --web.listen-address."`
-	TelemetryPath   string        `name:"web.telemetry-path" default:"/metrics" help:"Path under which to expose metrics."`
-	WebConfigFile   string        `name:"web.config.file" type:"existingfile" placeholder:"FILE" help:"Exporter-toolkit web configuration file for TLS and basic auth."`
-	MaxMessageBytes int           `default:"65536" help:"Longest message accepted; longer ones are discarded up to their end and counted."`
-	MaxConnections  int           `default:"1024" help:"Most client connections served at once; a new connection beyond it waits up to --conn-wait for a free slot, then is reset and counted."`
-	ConnWait        time.Duration `default:"5s" help:"How long a connection beyond --max-connections waits for a free slot before it is reset (0: reset at once)."`
-	MaxSeries       int           `default:"10000" help:"Most series in all (R name × job × labels). Beyond it, a new series of an existing metric folds into that metric's overflow series and a new R name is rejected; both are counted, and existing series keep working."`
-	MaxSeriesPerJob int           `placeholder:"N" help:"Most series one job may have, so that one runaway job cannot take them all; beyond it the job's new names are refused and counted per job. Default: half of --max-series, at least 100."`
-	MaxJobs         int           `default:"100" help:"Most jobs known at once (running, or ended and retained; an unnamed connection's identity is a job too); beyond it a connection joins the job _overflow."`
-	JobRetention    time.Duration `default:"1h" help:"How long an ended job and its series stay visible."`
-	Namespace       string        `placeholder:"PREFIX" help:"Prefix for every metric built from R names (\"r\" gives r_random_poisson)."`
-	QuietGap        time.Duration `default:"20ms" help:"An unterminated message that ends in a complete value is complete after this long without new bytes on its connection (0 disables)."`
-	TailWait        time.Duration `default:"500ms" help:"An unterminated message that does not look finished (it ends in a name or after ':', or the connection's last message ended with a newline) is complete after this long without new bytes (at least --quiet-gap)."`
-	ShutdownTimeout time.Duration `default:"10s" help:"On SIGINT/SIGTERM, how long to apply what was received before giving up."`
-	Echo            bool          `help:"Print every received message to stdout, as the blog's server.R did."`
-	Recognise       bool          `help:"Offer lines that are no message to the recognisers of rexporter run (progress bars, nnet/optim/nlminb/glm/lme4 traces, gbm and randomForest tables, caret folds, Stan chains), for R output piped or sent here (Rscript job.R 2>&1 | nc HOST 6000)."`
-	ConfigFile      string        `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file (YAML): how R names become metrics. Reloaded on SIGHUP and POST /-/reload."`
-	EnableLifecycle bool          `name:"web.enable-lifecycle" help:"Enable POST /-/reload and POST /-/restart (without it, 403)."`
+	Listen             []string      `default:"6000" placeholder:"ADDRESS" help:"Address to receive R messages on: TCP 6000, :6000, 127.0.0.1:6000 or tcp://HOST:PORT; a Unix stream socket unix:///run/rexporter.sock; UDP udp://:6001 (repeatable or comma-separated; default: ${default}). A bare port listens on every interface, IPv4 included (R clients are IPv4 only)."`
+	ListenAllow        []string      `name:"listen.allow" placeholder:"CIDR" help:"Only accept R clients from this network (10.0.0.0/8, 127.0.0.1, ::1; repeatable or comma-separated), on TCP, UDP and POST /api/v1/messages (not on Unix sockets: their mode decides). Default: every client; the ingest port has no authentication."`
+	ListenUnixMode     string        `name:"listen.unix-mode" default:"0660" placeholder:"OCTAL" help:"File mode of the --listen unix:// sockets (default: ${default})."`
+	ListenUDPBuffer    int           `name:"listen.udp-buffer-bytes" placeholder:"BYTES" help:"Receive buffer (SO_RCVBUF) of the --listen udp:// sockets; datagrams beyond it are dropped by the kernel and counted. Default: the system's; Linux caps it at net.core.rmem_max."`
+	MaxBodyBytes       int64         `name:"web.max-body-bytes" default:"1048576" help:"Largest body of POST /api/v1/messages; a larger one is refused with 413."`
+	Metrics            []string      `aliases:"web.listen-address" default:":9100" placeholder:"[HOST:]PORT" help:"Address to serve /metrics, the status page and /-/ endpoints on: 9100, :9100 or 127.0.0.1:9100 (repeatable; default: ${default}). Also --web.listen-address."`
+	TelemetryPath      string        `name:"web.telemetry-path" default:"/metrics" help:"Path under which to expose metrics."`
+	WebConfigFile      string        `name:"web.config.file" type:"existingfile" placeholder:"FILE" help:"Exporter-toolkit web configuration file for TLS and basic auth."`
+	MaxMessageBytes    int           `default:"65536" help:"Longest message accepted; longer ones are discarded up to their end and counted."`
+	MaxConnections     int           `default:"1024" help:"Most client connections served at once; a new connection beyond it waits up to --conn-wait for a free slot, then is reset and counted."`
+	MaxBusyConnections int           `placeholder:"N" help:"Most connections whose data is handled at once; the others wait their turn (their data waits in the kernel), and connections flooding new names get at most N-1 of the turns, so that a scrape and the other jobs keep their share of the CPU under any load. Default: the number of CPUs Go uses (GOMAXPROCS)."`
+	ConnWait           time.Duration `default:"5s" help:"How long a connection beyond --max-connections waits for a free slot before it is reset (0: reset at once)."`
+	MaxSeries          int           `default:"10000" help:"Most series in all (R name × job × labels). Beyond it, a new series of an existing metric folds into that metric's overflow series and a new R name is rejected; both are counted, and existing series keep working."`
+	MaxSeriesPerJob    int           `placeholder:"N" help:"Most series one job may have, so that one runaway job cannot take them all; beyond it the job's new names are refused and counted per job. Default: half of --max-series, at least 100."`
+	MaxJobs            int           `default:"100" help:"Most jobs known at once (running, or ended and retained; an unnamed connection's identity is a job too); beyond it a connection joins the job _overflow."`
+	JobRetention       time.Duration `default:"1h" help:"How long an ended job and its series stay visible."`
+	Namespace          string        `placeholder:"PREFIX" help:"Prefix for every metric built from R names (\"r\" gives r_random_poisson)."`
+	QuietGap           time.Duration `default:"20ms" help:"An unterminated message that ends in a complete value is complete after this long without new bytes on its connection (0 disables)."`
+	TailWait           time.Duration `default:"500ms" help:"An unterminated message that does not look finished (it ends in a name or after ':', or the connection's last message ended with a newline) is complete after this long without new bytes (at least --quiet-gap)."`
+	ShutdownTimeout    time.Duration `default:"10s" help:"On SIGINT/SIGTERM, how long to apply what was received before giving up."`
+	Echo               bool          `help:"Print every received message to stdout, as the blog's server.R did."`
+	Recognise          bool          `help:"Offer lines that are no message to the recognisers of rexporter run (progress bars, nnet/optim/nlminb/glm/lme4 traces, gbm and randomForest tables, caret folds, Stan chains), for R output piped or sent here (Rscript job.R 2>&1 | nc HOST 6000)."`
+	ConfigFile         string        `name:"config.file" type:"existingfile" placeholder:"FILE" help:"Mapping file (YAML): how R names become metrics. Reloaded on SIGHUP and POST /-/reload."`
+	EnableLifecycle    bool          `name:"web.enable-lifecycle" help:"Enable POST /-/reload and POST /-/restart (without it, 403)."`
 
 	// Restarts that keep R jobs alive and counters going (restart*.go).
 	StateFile         string        `name:"state.file" placeholder:"PATH" help:"Keep the series state (counter totals, histograms, last gauge values, jobs) in this file: loaded at start, written atomically on shutdown and every --state.interval, so a restart resets no counter."`
@@ -75,6 +76,9 @@ func (c *ServeCmd) Validate() error {
 	}
 	if c.MaxConnections < 1 {
 		errs = append(errs, errors.New("--max-connections must be at least 1"))
+	}
+	if c.MaxBusyConnections < 0 {
+		errs = append(errs, errors.New("--max-busy-connections must not be negative"))
 	}
 	if c.MaxJobs < 1 {
 		errs = append(errs, errors.New("--max-jobs must be at least 1"))

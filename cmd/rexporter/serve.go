@@ -160,12 +160,13 @@ func (c *ServeCmd) build(e *env, logger *slog.Logger) (*server, error) {
 		return nil, err // already refused by Validate
 	}
 	s.srv = ingest.NewServer(ingest.Config{
-		MaxMessageBytes: c.MaxMessageBytes,
-		MaxConnections:  c.MaxConnections,
-		QuietGap:        c.QuietGap,
-		TailWait:        c.TailWait,
-		ConnWait:        c.ConnWait,
-		Allow:           s.allow,
+		MaxMessageBytes:    c.MaxMessageBytes,
+		MaxConnections:     c.MaxConnections,
+		MaxBusyConnections: c.MaxBusyConnections,
+		QuietGap:           c.QuietGap,
+		TailWait:           c.TailWait,
+		ConnWait:           c.ConnWait,
+		Allow:              s.allow,
 	}, sink{s.exp}, s.self, logger, time.Now)
 
 	if err := s.listen(inherited); err != nil {

@@ -1,0 +1,89 @@
+package ingest
+
+import (
+	"runtime"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Costly is implemented by a Session that can tell whether the batch it
+// just ended (End) was an expensive one: names it had to create or refuse
+// rather than update. Such a connection is likely to send another, and it
+// takes its turns among the other costly ones (see Config.MaxBusyConnections).
+type Costly interface {
+	Costly() bool
+}
+
+// turns lets at most busy connections handle a read at once, and at most
+// costly of them ones whose last batch was costly. The others wait their
+// turn, oldest first, without reading, so their clients' data waits in the
+// kernel's socket buffers: what a flood of connections costs is bounded,
+// and a scrape (or a quiet connection) competes with a few busy goroutines
+// rather than with every connection.
+type turns struct {
+	busy, costly chan struct{}
+	now          func() time.Time
+	waiting      prometheus.Gauge
+	waited       prometheus.Counter // seconds
+}
+
+// newTurns returns the turns for busy connections at once (at least 1), of
+// which at most busy-1 (at least 1) costly ones, counting the waits in m.
+func newTurns(busy int, now func() time.Time, m *metrics) *turns {
+	busy = max(busy, 1)
+	return &turns{
+		busy:    make(chan struct{}, busy),
+		costly:  make(chan struct{}, max(busy-1, 1)),
+		now:     now,
+		waiting: m.turnWaiting,
+		waited:  m.turnWait,
+	}
+}
+
+// take waits for a turn; costly says the connection's last batch was.
+func (t *turns) take(costly bool) {
+	if costly {
+		select {
+		case t.costly <- struct{}{}:
+		default:
+			t.wait(t.costly)
+		}
+	}
+	select {
+	case t.busy <- struct{}{}:
+	default:
+		t.wait(t.busy)
+	}
+}
+
+// wait takes a slot of ch, blocking, and reports the time it took.
+func (t *turns) wait(ch chan struct{}) {
+	start := t.now()
+	t.waiting.Inc()
+	ch <- struct{}{}
+	t.waiting.Dec()
+	t.waited.Add(t.now().Sub(start).Seconds())
+}
+
+// give ends a turn taken with take(costly) at start. A costly turn is
+// followed by a rest as long as the turn before the next costly turn
+// begins, so that costly work takes at most half of a CPU.
+func (t *turns) give(costly bool, start time.Time) {
+	<-t.busy
+	if costly {
+		if d := t.now().Sub(start); d > 0 {
+			time.Sleep(d)
+		}
+		<-t.costly
+	}
+}
+
+// defaultBusy is Config.MaxBusyConnections' default.
+func defaultBusy() int { return runtime.GOMAXPROCS(0) }
+
+// costlyBatch reports whether a session's last batch was costly.
+func costlyBatch(s Session) bool {
+	c, ok := s.(Costly)
+	return ok && c.Costly()
+}
