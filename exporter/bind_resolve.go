@@ -3,6 +3,7 @@ package exporter
 import (
 	"hash/maphash"
 	"slices"
+	"sync/atomic"
 
 	"github.com/rexporter/rexporter/mapping"
 	"github.com/rexporter/rexporter/parser"
@@ -72,6 +73,11 @@ func (e *Exporter) full(j *job, raw []byte) bool {
 // for reading) it changes nothing but the warning's rate limit, and gives
 // needsWrite where a change is needed. With write true e.mu is held.
 func (e *Exporter) decide(j *job, seriesJob string, raw []byte, f *parser.Field, write bool, pre *prepared) (*series, string) {
+	if !write {
+		if reason := e.refuseNew(raw, f); reason != "" {
+			return nil, reason
+		}
+	}
 	b := pre.binding(e, raw)
 	if b == nil {
 		b = e.bindingOf(raw)
@@ -84,6 +90,31 @@ func (e *Exporter) decide(j *job, seriesJob string, raw []byte, f *parser.Field,
 		return nil, reasonJobSeries
 	}
 	return e.seriesFor(b, j, seriesJob, raw, kindOf(f.Kind), unitOf(b.mp.Units, f), write, pre)
+}
+
+// refuseNew is decide's short way for the common case of a flood beyond
+// --max-series: a name never seen (no binding) whose metric does not exist
+// either. It is refused for max_series (or dropped by its rule) without
+// making a binding or the metric's names, and without asking whether those
+// names would be reserved or taken: at the cap, max_series is the reason
+// that counts. It returns "" when the long walk must decide (below the cap,
+// a known name, or a metric that exists, whose overflow series the name may
+// fold into). Called with e.mu held (read or write).
+func (e *Exporter) refuseNew(raw []byte, f *parser.Field) string {
+	if len(e.list) < e.opts.MaxSeries || e.bindings[string(raw)] != nil {
+		return ""
+	}
+	display := parser.DisplayName(raw)
+	mp := e.mapper.Map(display)
+	if mp.Drop {
+		return reasonDropped
+	}
+	base := baseName(e.opts.Namespace, &mp, raw, unitOf(mp.Units, f))
+	if e.metrics[base] != nil {
+		return ""
+	}
+	e.logRejected(reasonMaxSeries, display, base, "")
+	return reasonMaxSeries
 }
 
 // createSeries is resolve's creation path for a known kind and unit, for a
@@ -182,14 +213,16 @@ func (e *Exporter) overflowOf(m *metric) *series {
 // logRejected warns about a refused name at most once a minute per reason;
 // every refusal is counted regardless. Called with e.mu held (read or write).
 func (e *Exporter) logRejected(reason, display, metric, other string) {
-	now := e.now()
-	e.logMu.Lock()
-	if last, ok := e.lastLogged[reason]; ok && now.Sub(last) < rejectLogInterval {
-		e.logMu.Unlock()
+	now := e.now().UnixNano()
+	q, ok := e.quietUntil.Load(reason)
+	if !ok {
+		q, _ = e.quietUntil.LoadOrStore(reason, new(atomic.Int64))
+	}
+	quiet := q.(*atomic.Int64)
+	until := quiet.Load()
+	if until != 0 && now < until || !quiet.CompareAndSwap(until, now+int64(rejectLogInterval)) {
 		return
 	}
-	e.lastLogged[reason] = now
-	e.logMu.Unlock()
 	args := []any{"reason", reason, "r_name", display}
 	if metric != "" {
 		args = append(args, "metric", metric)

@@ -98,10 +98,11 @@ type Exporter struct {
 	// themselves, while one holds them.
 	identities map[string]*identity
 	jobFams    []*jobFamily
-	// lastLogged rate-limits the warning per reject reason. Guarded by
-	// logMu: names are refused under e.mu's read lock too.
-	logMu      sync.Mutex
-	lastLogged map[string]time.Time
+	// quietUntil rate-limits the warning per reject reason: reason ->
+	// *atomic.Int64, the Unix time in ns before which it is not logged
+	// again. Lock-free: a flood of names is refused under e.mu's read lock
+	// from many connections at once.
+	quietUntil sync.Map
 
 	overflowDesc *prometheus.Desc
 	exposed      exposed
@@ -162,7 +163,6 @@ func New(opts Options, metrics, self prometheus.Registerer, logger *slog.Logger,
 		jobs:         map[string]*job{},
 		identities:   map[string]*identity{},
 		jobFams:      newJobFamilies(),
-		lastLogged:   map[string]time.Time{},
 		overflowDesc: prometheus.NewDesc(overflowFamily, overflowHelp, []string{"metric"}, nil),
 		seed:         maphash.MakeSeed(),
 	}

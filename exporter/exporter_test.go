@@ -250,3 +250,52 @@ func TestCostly(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedAtTheCap checks the short way a never-seen name takes once
+// --max-series is reached (refuseNew): refused for max_series, dropped by
+// its rule, or, when its metric exists, folded into that metric's overflow
+// series by the long walk.
+func TestRefusedAtTheCap(t *testing.T) {
+	m, err := mapping.Parse([]byte("rules:\n  - match: \"x *\"\n    name: x\n    labels: {k: \"$1\"}\n  - match: \"debug *\"\n    drop: true\n"), "m.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(Options{Mapper: m, MaxSeries: 2, MaxSeriesPerJob: 2}, prometheus.NewRegistry(), prometheus.NewRegistry(), slog.New(slog.DiscardHandler), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.NewSession(netip.AddrPort{})
+	s.Message([]byte("x a: 1"))
+	s.Message([]byte("y: 1")) // the cap is reached
+	for _, tc := range []struct {
+		msg, reason string
+		folded      float64 // updates folded into x's overflow series so far
+	}{
+		{"brand new: 1", reasonMaxSeries, 0},
+		{"debug level: 1", reasonDropped, 0},
+		{"x b: 2", "", 1},
+		{"another new: 1", reasonMaxSeries, 1},
+		{"x c: 3", "", 2},
+	} {
+		var before float64
+		if tc.reason != "" {
+			before = testutil.ToFloat64(e.self.rejected[tc.reason])
+		}
+		s.Message([]byte(tc.msg))
+		if tc.reason != "" {
+			if got := testutil.ToFloat64(e.self.rejected[tc.reason]) - before; got != 1 {
+				t.Errorf("%q: rejected{reason=%q} grew by %v, want 1", tc.msg, tc.reason, got)
+			}
+		}
+		x := e.metrics["x"]
+		if x == nil || x.overflow == nil && tc.folded > 0 {
+			t.Fatalf("%q: x has no overflow series", tc.msg)
+		}
+		if got := float64(x.folded.Load()); got != tc.folded {
+			t.Errorf("%q: x folded %v updates, want %v", tc.msg, got, tc.folded)
+		}
+	}
+	if got := testutil.ToFloat64(e.self.series); got != 3 {
+		t.Errorf("rexporter_series = %v, want 3 (x a, y and x's overflow series)", got)
+	}
+}

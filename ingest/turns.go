@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,9 +24,12 @@ type Costly interface {
 // rather than with every connection.
 type turns struct {
 	busy, costly chan struct{}
-	now          func() time.Time
-	waiting      prometheus.Gauge
-	waited       prometheus.Counter // seconds
+	// cheap counts the connections that are not costly and wait for a
+	// turn or have one: only while there are any do costly turns rest.
+	cheap   atomic.Int64
+	now     func() time.Time
+	waiting prometheus.Gauge
+	waited  prometheus.Counter // seconds
 }
 
 // newTurns returns the turns for busy connections at once (at least 1), of
@@ -43,6 +47,9 @@ func newTurns(busy int, now func() time.Time, m *metrics) *turns {
 
 // take waits for a turn; costly says the connection's last batch was.
 func (t *turns) take(costly bool) {
+	if !costly {
+		t.cheap.Add(1)
+	}
 	if costly {
 		select {
 		case t.costly <- struct{}{}:
@@ -66,17 +73,21 @@ func (t *turns) wait(ch chan struct{}) {
 	t.waited.Add(t.now().Sub(start).Seconds())
 }
 
-// give ends a turn taken with take(costly) at start. A costly turn is
-// followed by a rest as long as the turn before the next costly turn
-// begins, so that costly work takes at most half of a CPU.
+// give ends a turn taken with take(costly) that began at start. While
+// cheap connections want turns, a costly turn is followed by a rest as long
+// as the turn before the next costly turn begins, so that costly work takes
+// at most half of a CPU from them; with none, costly turns follow each
+// other at once.
 func (t *turns) give(costly bool, start time.Time) {
 	<-t.busy
-	if costly {
-		if d := t.now().Sub(start); d > 0 {
-			time.Sleep(d)
-		}
-		<-t.costly
+	if !costly {
+		t.cheap.Add(-1)
+		return
 	}
+	if d := t.now().Sub(start); d > 0 && t.cheap.Load() > 0 {
+		time.Sleep(d)
+	}
+	<-t.costly
 }
 
 // defaultBusy is Config.MaxBusyConnections' default.

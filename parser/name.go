@@ -143,6 +143,14 @@ var (
 //     ("Runtime hours" gives runtime_hour, "Size kilobytes" size_kilobyte),
 //     fahrenheit and rankine become degf and degr.
 func lintClean(s string) string {
+	if !lintFlags(s) {
+		return s // the common case, without splitting s
+	}
+	return lintRewrite(s)
+}
+
+// lintRewrite is lintClean's rewriting of the words.
+func lintRewrite(s string) string {
 	words := strings.Split(s, "_")
 	changed := false
 	out := words[:0:0]
@@ -169,6 +177,22 @@ func lintClean(s string) string {
 	return strings.Join(out, "_")
 }
 
+// lintFlags reports whether lintClean would change any word of s.
+func lintFlags(s string) bool {
+	for i := 0; s != ""; i++ {
+		w, rest, _ := strings.Cut(s, "_")
+		// The abbreviations have 1 to 3 letters, the other units 4 or more.
+		if len(w) <= 3 && i > 0 && hasKey(unitAbbreviations, w) || len(w) > 3 && nonBaseUnits[w] != "" {
+			return true
+		}
+		if _, ok := unprefixedUnit(w); ok {
+			return true
+		}
+		s = rest
+	}
+	return false
+}
+
 func hasKey(m map[string]string, k string) bool {
 	_, ok := m[k]
 	return ok
@@ -177,6 +201,9 @@ func hasKey(m map[string]string, k string) bool {
 // unprefixedUnit turns a prefixed unit ("milliseconds", "kilobytes") into
 // its singular, which the linter does not take for a unit.
 func unprefixedUnit(w string) (string, bool) {
+	if len(w) < 8 { // the shortest prefix (4) and unit (4)
+		return w, false
+	}
 	for _, p := range unitPrefix {
 		rest, ok := strings.CutPrefix(w, p)
 		if !ok {

@@ -139,5 +139,10 @@ func FuzzMetricName(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		checkNameProperties(t, raw)
+		// lintClean's quick check agrees with its rewriting.
+		w := NameWords(raw)
+		if flagged, changed := lintFlags(w), lintRewrite(w) != w; flagged != changed {
+			t.Fatalf("NameWords(%q) = %q: lintFlags says %v, lintRewrite changes it: %v", raw, w, flagged, changed)
+		}
 	})
 }
