@@ -59,6 +59,11 @@ func measure(ctx context.Context, c *RunCmd, p *Payload, ep *endpoint, logger *s
 		full = newScraper(ep.metrics)
 		full.mode = scrapeStream
 	}
+	if ep.statsd {
+		// statsd_exporter writes its own metrics last: its polls read the
+		// whole page, and the timed scrapes read nothing in it.
+		sc.mode, sc.statsd, full.statsd = scrapeFull, true, true
+	}
 	if ep.pid > 0 && ep.cmd == nil {
 		if err := resetPeakRSS(ep.pid); err != nil {
 			logger.Warn("cannot reset the peak RSS: it covers the process's whole life", "pid", ep.pid, "err", err)

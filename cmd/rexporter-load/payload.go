@@ -27,6 +27,7 @@ type Payload struct {
 	names    int
 	perWrite int
 	newline  bool
+	statsd   bool // in StatsD lines (BuildStatsdPayload)
 }
 
 // BuildPayload builds the ring for names distinct names, perWrite messages
@@ -70,10 +71,51 @@ func buildPayload(names, perWrite int, newline bool, cycles int) *Payload {
 	return p
 }
 
+// BuildStatsdPayload is BuildLargePayload's ring for statsd_exporter doing
+// rexporter's work: message j is the three StatsD lines that update name
+// j mod names' gauge, counter and histogram with the same value,
+// "random_poisson_<i>:<value>|g", "random_poisson_<i>_total:1|c" and
+// "random_poisson_<i>_values:<value>|h", each ended by a newline.
+func BuildStatsdPayload(names, perWrite int) *Payload {
+	cycles := min(len(values), max(1, ringBudget/names))
+	n := (names*cycles + perWrite - 1) / perWrite * perWrite
+	p := &Payload{ends: make([]int, n), names: names, perWrite: perWrite, newline: true, statsd: true}
+	buf := make([]byte, 0, n*96)
+	for j := range n {
+		buf = appendStatsd(buf, strconv.Itoa(j%names), values[(j/names)%len(values)])
+		p.ends[j] = len(buf)
+	}
+	p.buf = buf
+	return p
+}
+
+// appendStatsd appends the StatsD lines of one message of name
+// random_poisson_<id> and value v.
+func appendStatsd(buf []byte, id, v string) []byte {
+	for _, l := range [...]struct{ suffix, value, kind string }{{"", v, "g"}, {"_total", "1", "c"}, {"_values", v, "h"}} {
+		buf = append(buf, "random_poisson_"...)
+		buf = append(buf, id...)
+		buf = append(buf, l.suffix...)
+		buf = append(buf, ':')
+		buf = append(buf, l.value...)
+		buf = append(buf, '|')
+		buf = append(buf, l.kind...)
+		buf = append(buf, '\n')
+	}
+	return buf
+}
+
+// statsdEvents is how many StatsD events one message of a StatsD payload is.
+const statsdEvents = 3
+
 // JobMessage is the message that names a connection's job
 // (rexporter-load), framed like the payload's messages: with a newline, or
 // as a timestamped record that the next record's "[date" ends.
 func (p *Payload) JobMessage() []byte {
+	if p.statsd {
+		// StatsD has no jobs: one message of a name of its own instead.
+		return appendStatsd(nil, "job", "1")
+	}
 	if p.newline {
 		return []byte("job: rexporter-load\n")
 	}

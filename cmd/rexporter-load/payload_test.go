@@ -128,3 +128,48 @@ func TestBuildLargePayload(t *testing.T) {
 		})
 	}
 }
+
+var statsdRE = regexp.MustCompile(`^random_poisson_(\d+|job):([0-9.e+-]+)\|g\nrandom_poisson_(\d+|job)_total:1\|c\nrandom_poisson_(\d+|job)_values:([0-9.e+-]+)\|h\n$`)
+
+// TestStatsdPayload checks the StatsD ring: every message is a gauge, a
+// counter and a histogram line of one name with one value, the writes of
+// a load carry exactly the messages asked for, and the first names
+// messages carry every name.
+func TestStatsdPayload(t *testing.T) {
+	for name, tc := range map[string]struct {
+		names, perWrite int
+		total           int64
+	}{
+		"10 names":     {names: 10, perWrite: 3, total: 1_000},
+		"10,000 names": {names: 10_000, perWrite: 100, total: 25_000},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := BuildStatsdPayload(tc.names, tc.perWrite)
+			if p.Len()%tc.perWrite != 0 || p.Len() < tc.names {
+				t.Fatalf("ring of %d messages: not a multiple of %d per write, or fewer than %d names", p.Len(), tc.perWrite, tc.names)
+			}
+			seen := map[string]bool{}
+			for j := range tc.names {
+				m := statsdRE.FindStringSubmatch(string(p.Message(j)))
+				if m == nil || m[1] != m[3] || m[1] != m[4] || m[2] != m[5] {
+					t.Fatalf("message %d is %q, want one name's gauge, counter and histogram with one value", j, p.Message(j))
+				}
+				seen[m[1]] = true
+			}
+			if len(seen) != tc.names {
+				t.Errorf("the first %d messages carry %d names", tc.names, len(seen))
+			}
+			var lines int64
+			for w := range p.Writes(tc.total) {
+				b, _ := p.Write(w, tc.total)
+				lines += int64(bytes.Count(b, []byte("\n")))
+			}
+			if want := tc.total * statsdEvents; lines != want {
+				t.Errorf("the writes carry %d lines, want %d", lines, want)
+			}
+			if m := statsdRE.FindStringSubmatch(string(p.JobMessage())); m == nil {
+				t.Errorf("the job message %q is not one message", p.JobMessage())
+			}
+		})
+	}
+}

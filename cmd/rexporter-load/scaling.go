@@ -27,6 +27,7 @@ type ScalingCmd struct {
 	SizeTimeout  time.Duration `name:"size-timeout" default:"3m" help:"Give up on a size after this long (start, warm-up, load, scrapes, every run); the report says so and the next size runs."`
 	RSSLimit     int64         `name:"rss-limit" default:"8192" placeholder:"MiB" help:"Stop a size whose exporter's resident memory exceeds this many MiB."`
 	WaitTimeout  time.Duration `name:"wait-timeout" default:"120s" help:"After the last write (and after the warm-up), give up if /metrics has not counted every message within this long."`
+	Statsd       string        `name:"statsd-exporter" placeholder:"PATH" help:"Also measure this statsd_exporter binary at every size, in the same run, doing rexporter's work: each message three StatsD lines over TCP (a gauge, a counter and a histogram of the name); a size it cannot finish within --wait-timeout is reported as such."`
 	Format       string        `default:"text" enum:"text,json,markdown" help:"Report as ${enum} (markdown: a table for BENCHMARKS.md)."`
 	JSONOut      string        `name:"json-out" placeholder:"FILE" help:"Also write the full JSON report to this file."`
 }
@@ -72,10 +73,11 @@ func (c *ScalingCmd) runCmd(names int) *RunCmd {
 
 // sizeResult is every run at one number of names, or why it stopped.
 type sizeResult struct {
-	Names   int               `json:"names"`
-	Runs    []Measurement     `json:"runs"`
-	Summary map[string]spread `json:"summary"`
-	Error   string            `json:"error,omitempty"`
+	Names    int               `json:"names"`
+	Exporter string            `json:"exporter"` // rexporter or statsd_exporter
+	Runs     []Measurement     `json:"runs"`
+	Summary  map[string]spread `json:"summary"`
+	Error    string            `json:"error,omitempty"`
 }
 
 // Run measures each size in turn; a size that fails or runs out of time
@@ -85,14 +87,19 @@ func (c *ScalingCmd) Run(e *env, logger *slog.Logger) error {
 	for _, names := range c.Names {
 		rc := c.runCmd(names)
 		logger.Info("scaling", "names", names, "load", describe(rc))
-		res := sizeResult{Names: names}
-		err := c.measureSize(e.ctx, rc, logger, &res)
-		if err != nil {
-			res.Error = err.Error()
-			logger.Warn("size stopped", "names", names, "err", err)
+		for _, exporter := range c.exporters() {
+			res := sizeResult{Names: names, Exporter: exporter}
+			err := c.measureSize(e.ctx, rc, logger, &res)
+			if err != nil {
+				res.Error = err.Error()
+				logger.Warn("size stopped", "names", names, "exporter", exporter, "err", err)
+			}
+			res.Summary = summarizeMeasurements(res.Runs)
+			results = append(results, res)
+			if e.ctx.Err() != nil {
+				break
+			}
 		}
-		res.Summary = summarizeMeasurements(res.Runs)
-		results = append(results, res)
 		if e.ctx.Err() != nil {
 			break
 		}
@@ -100,16 +107,44 @@ func (c *ScalingCmd) Run(e *env, logger *slog.Logger) error {
 	return writeModeReport(e.stdout, c.Format, c.JSONOut, c, results, scalingTable(results))
 }
 
-// measureSize runs one size --runs times within --size-timeout, watching
-// the exporter's memory.
+// The exporters a size is measured on.
+const (
+	rexporterName = "rexporter"
+	statsdName    = "statsd_exporter"
+)
+
+// exporters are the exporters measured at every size: rexporter, and
+// statsd_exporter with --statsd-exporter.
+func (c *ScalingCmd) exporters() []string {
+	if c.Statsd != "" {
+		return []string{rexporterName, statsdName}
+	}
+	return []string{rexporterName}
+}
+
+// measureSize runs one size on one exporter --runs times within
+// --size-timeout, watching the exporter's memory.
 func (c *ScalingCmd) measureSize(ctx context.Context, rc *RunCmd, logger *slog.Logger, res *sizeResult) error {
 	ctx, cancel := context.WithTimeoutCause(ctx, c.SizeTimeout, fmt.Errorf("--size-timeout %v passed", c.SizeTimeout))
 	defer cancel()
-	p := BuildLargePayload(rc.Names, rc.PerWrite, true)
+	statsd := res.Exporter == statsdName
+	var p *Payload
+	start := func(ctx context.Context) (*endpoint, error) { return startExporter(ctx, rc) }
+	if statsd {
+		dir, err := os.MkdirTemp("", "rexporter-load-statsd")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		p = BuildStatsdPayload(rc.Names, rc.PerWrite)
+		start = func(ctx context.Context) (*endpoint, error) { return startStatsd(ctx, c.Statsd, dir) }
+	} else {
+		p = BuildLargePayload(rc.Names, rc.PerWrite, true)
+	}
 	for i := 1; i <= c.Runs; i++ {
 		runCtx, stop := context.WithCancelCause(ctx)
 		m, err := rc.measureStarted(runCtx, p, logger, func(ctx context.Context) (*endpoint, error) {
-			ep, err := startExporter(ctx, rc)
+			ep, err := start(ctx)
 			if err == nil && !overRSS(ep, c.RSSLimit<<20, stop) {
 				go watchRSS(runCtx, ep, c.RSSLimit<<20, stop)
 			}
@@ -126,10 +161,10 @@ func (c *ScalingCmd) measureSize(ctx context.Context, rc *RunCmd, logger *slog.L
 			}
 			return fmt.Errorf("run %d: %w", i, err)
 		}
-		if m.Series < float64(rc.Names) {
+		if !statsd && m.Series < float64(rc.Names) {
 			return fmt.Errorf("run %d: the exporter has %.0f series for %d names", i, m.Series, rc.Names)
 		}
-		logMeasurement(logger, i, "exporter", m)
+		logMeasurement(logger, i, res.Exporter, m)
 		res.Runs = append(res.Runs, m)
 	}
 	return nil
@@ -175,8 +210,12 @@ func scalingTable(results []sizeResult) table {
 		if r.Error != "" {
 			note = r.Error
 		}
+		names := fmt.Sprintf("%d", r.Names)
+		if r.Exporter == statsdName {
+			names += ", " + statsdName
+		}
 		t.rows = append(t.rows, []string{
-			fmt.Sprintf("%d", r.Names), show(s["rate"], si), show(s["cpu_per_million"], num), show(s["peak_rss"], size),
+			names, show(s["rate"], si), show(s["cpu_per_million"], num), show(s["peak_rss"], size),
 			show(s["scrape_text"], millis), show(s["scrape_text_bytes"], size), show(s["warm_rate"], si), note,
 		})
 	}

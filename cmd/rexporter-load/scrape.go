@@ -39,6 +39,9 @@ type scraper struct {
 	client *http.Client
 	url    string
 	mode   scrapeMode
+	// statsd: the page is statsd_exporter's, whose messages are its events
+	// divided by statsdEvents (see BuildStatsdPayload).
+	statsd bool
 	body   bytes.Buffer // reused: a 10,000-name page is several MB
 }
 
@@ -97,6 +100,10 @@ func (s *scraper) scrape(ctx context.Context, accept string) (sample, error) {
 	}
 	smp.end = time.Now()
 	page := s.body.Bytes()
+	if s.statsd {
+		smp.messages, smp.parseErrors = parseStatsdCounters(page)
+		return smp, nil
+	}
 	var ok bool
 	smp.messages, smp.parseErrors, ok = parseCounters(page)
 	if !ok {
@@ -174,6 +181,23 @@ func parseCounters(page []byte) (messages, parseErrors float64, ok bool) {
 		parseErrors += v
 	}
 	return messages, parseErrors, ok
+}
+
+// parseStatsdCounters reads statsd_exporter's page: the messages it has
+// applied (the sum of statsd_exporter_events_total over its types, divided
+// by statsdEvents) and the lines it could not use, counted as parse errors
+// (statsd_exporter_sample_errors_total, and the events it dropped for a
+// type conflict, statsd_exporter_events_conflict_total).
+func parseStatsdCounters(page []byte) (messages, errs float64) {
+	for v := range sampleValues(page, "statsd_exporter_events_total") {
+		messages += v
+	}
+	for _, name := range []string{"statsd_exporter_sample_errors_total", "statsd_exporter_events_conflict_total"} {
+		for v := range sampleValues(page, name) {
+			errs += v
+		}
+	}
+	return messages / statsdEvents, errs
 }
 
 // sampleValues yields the value of every sample line of the named metric:

@@ -51,6 +51,34 @@ func TestParseCounters(t *testing.T) {
 	}
 }
 
+// TestParseStatsdCounters reads statsd_exporter's page as it is (events
+// by type, sample errors by reason; the user's names come first).
+func TestParseStatsdCounters(t *testing.T) {
+	for name, tc := range map[string]struct {
+		page           string
+		messages, errs float64
+	}{
+		"three events a message": {
+			page: "random_poisson_1 3\nrandom_poisson_1_total 1\n" +
+				"statsd_exporter_events_total{type=\"counter\"} 100\nstatsd_exporter_events_total{type=\"gauge\"} 100\n" +
+				"statsd_exporter_events_total{type=\"observer\"} 100\nstatsd_exporter_lines_total 300\n",
+			messages: 100,
+		},
+		"errors": {
+			page: "statsd_exporter_events_total{type=\"gauge\"} 3\nstatsd_exporter_sample_errors_total{reason=\"malformed_line\"} 2\n" +
+				"statsd_exporter_sample_errors_total{reason=\"illegal_event\"} 1\nstatsd_exporter_events_conflict_total{type=\"gauge\"} 4\n",
+			messages: 1, errs: 7,
+		},
+		"before the first event": {page: "statsd_exporter_lines_total 0\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if m, errs := parseStatsdCounters([]byte(tc.page)); m != tc.messages || errs != tc.errs {
+				t.Errorf("got %v messages, %v errors; want %v, %v", m, errs, tc.messages, tc.errs)
+			}
+		})
+	}
+}
+
 // counterServer serves a counter that grows by perMilli every millisecond,
 // and one parse error.
 func counterServer(t *testing.T, perMilli int64) (*httptest.Server, *atomic.Int64) {

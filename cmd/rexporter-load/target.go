@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -26,6 +28,7 @@ type endpoint struct {
 	metrics  string
 	pid      int
 	quietGap time.Duration // how long it waits before completing an unterminated message
+	statsd   bool          // statsd_exporter, sent a StatsD payload
 	cmd      *exec.Cmd
 	exited   chan struct{}
 	stderr   *tailBuffer
@@ -44,6 +47,28 @@ func startExporter(ctx context.Context, c *RunCmd) (*endpoint, error) {
 	})
 	if ep != nil {
 		ep.quietGap = c.QuietGap
+	}
+	return ep, err
+}
+
+// statsdMapping makes statsd_exporter's "|h" lines histograms, as
+// rexporter's are (its default buckets), so that it does rexporter's work.
+const statsdMapping = "defaults:\n  observer_type: histogram\n"
+
+// startStatsd starts statsd_exporter at path, listening for StatsD over
+// TCP only, with statsdMapping written into dir, and waits until it is
+// ready.
+func startStatsd(ctx context.Context, path, dir string) (*endpoint, error) {
+	mapping := filepath.Join(dir, "statsd-mapping.yml")
+	if err := os.WriteFile(mapping, []byte(statsdMapping), 0o644); err != nil {
+		return nil, err
+	}
+	ep, err := startProcess(ctx, "statsd_exporter", path, func(ingest, web string) []string {
+		return []string{"--statsd.listen-tcp", ingest, "--statsd.listen-udp", "", "--web.listen-address", web,
+			"--statsd.mapping-config", mapping, "--log.level", "warn"}
+	})
+	if ep != nil {
+		ep.statsd = true
 	}
 	return ep, err
 }
