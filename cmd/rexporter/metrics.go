@@ -1,13 +1,13 @@
 package main
 
 import (
-	"compress/gzip"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
@@ -52,7 +52,10 @@ func newMetricsHandler(self prometheus.Gatherer, exp exposer, fallback http.Hand
 		logger:   logger,
 		gzips: sync.Pool{New: func() any {
 			// Speed over ratio: the exposition is repetitive enough that
-			// level 1 already shrinks it about tenfold.
+			// level 1 already shrinks it about fifteenfold. klauspost/compress
+			// (which Prometheus itself uses) compresses 2.6 times as fast as
+			// compress/gzip for 3 % more bytes: a gzip scrape of 100,000
+			// names costs 0.50 CPU-s instead of 0.69 (BENCHMARKS.md).
 			w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
 			return w
 		}},
