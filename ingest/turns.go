@@ -28,6 +28,7 @@ type turns struct {
 	// turn or have one: only while there are any do costly turns rest.
 	cheap   atomic.Int64
 	now     func() time.Time
+	sleep   func(time.Duration) // time.Sleep; a test's recorder
 	waiting prometheus.Gauge
 	waited  prometheus.Counter // seconds
 }
@@ -40,6 +41,7 @@ func newTurns(busy int, now func() time.Time, m *metrics) *turns {
 		busy:    make(chan struct{}, busy),
 		costly:  make(chan struct{}, max(busy-1, 1)),
 		now:     now,
+		sleep:   time.Sleep,
 		waiting: m.turnWaiting,
 		waited:  m.turnWait,
 	}
@@ -85,7 +87,7 @@ func (t *turns) give(costly bool, start time.Time) {
 		return
 	}
 	if d := t.now().Sub(start); d > 0 && t.cheap.Load() > 0 {
-		time.Sleep(d)
+		t.sleep(d)
 	}
 	<-t.costly
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -139,5 +140,35 @@ func TestTurns(t *testing.T) {
 			}
 			waitFor(t, "no connection waiting", func() bool { return testutil.ToFloat64(waiting) == 0 })
 		})
+	}
+}
+
+// TestCostlyTurnsRest checks the rest after a costly turn, on a fake clock:
+// as long as the turn while a cheap connection has or wants a turn, none
+// without one, and never for a cheap turn.
+func TestCostlyTurnsRest(t *testing.T) {
+	now := time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
+	var rests []time.Duration
+	tr := newTurns(2, func() time.Time { return now }, newMetrics(nil))
+	tr.sleep = func(d time.Duration) { rests = append(rests, d) }
+	turn := func(costly bool, d time.Duration) {
+		tr.take(costly)
+		start := now
+		now = now.Add(d)
+		tr.give(costly, start)
+	}
+
+	turn(true, 5*time.Millisecond) // alone: no rest
+	turn(false, 3*time.Millisecond)
+	tr.take(false) // a cheap connection holds a turn
+	turn(true, 7*time.Millisecond)
+	tr.give(false, now)
+	turn(true, 2*time.Millisecond) // alone again
+
+	if want := []time.Duration{7 * time.Millisecond}; !slices.Equal(rests, want) {
+		t.Errorf("rests %v, want %v", rests, want)
+	}
+	if n := tr.cheap.Load(); n != 0 {
+		t.Errorf("%d cheap connections counted after all gave their turns back", n)
 	}
 }
