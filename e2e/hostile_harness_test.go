@@ -17,6 +17,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/rexporter/rexporter/exporter"
 )
 
 // mib is a mebibyte, the unit of the memory figures.
@@ -92,15 +94,30 @@ type goodClient struct {
 
 // startGoodClient connects, waits until the exporter has applied the
 // client's first message (so its series exists before any attack fills a
-// cap), then keeps sending one message every few milliseconds.
+// cap), then keeps sending one message every few milliseconds. It returns
+// once the client holds its identity alone (exporter.IdentityHold after it
+// connected, and a message later): the attack's connection, unnamed from
+// the same host, then takes the identity 127.0.0.1#2 from its start, and
+// neither moves during the attack (which one would move depended on which
+// was first read after its hold, a race that gave the good client a
+// second series now and then).
 func startGoodClient(t *testing.T, p *exporterProc) *goodClient {
 	t.Helper()
+	dialed := time.Now()
 	g := &goodClient{c: p.dial(t), stop: make(chan struct{}), done: make(chan struct{})}
 	g.send()
 	if g.err != nil {
 		t.Fatal(g.err)
 	}
 	p.waitFor(t, "the good client's first message", counterAtLeast("good_client_messages_total", 1))
+	defer func() {
+		// A fixed protocol time, not a speed: the hold (and a margin for
+		// the accept after the dial), then one more message applied.
+		time.Sleep(time.Until(dialed.Add(exporter.IdentityHold + 50*time.Millisecond)))
+		mfs, _ := p.scrape(t)
+		n := sum(mfs, "good_client_messages_total")
+		p.waitFor(t, "a good message after the identity hold", counterAtLeast("good_client_messages_total", n+1))
+	}()
 	go func() {
 		defer close(g.done)
 		for g.err == nil {
