@@ -265,6 +265,10 @@ func NewServer(cfg Config, sink Sink, reg prometheus.Registerer, logger *slog.Lo
 	}
 }
 
+// Config returns the configuration in force: the one NewServer was given,
+// with its zero fields at their defaults.
+func (s *Server) Config() Config { return s.cfg }
+
 // Serve accepts connections on l until Shutdown, then returns nil; on any
 // other accept error it returns that error. Temporary accept errors (out of
 // file descriptors, ...) are retried after a short back-off. Serve may be

@@ -212,6 +212,9 @@ func (s *server) serve(e *env) error {
 	c, logger := s.c, s.logger
 	logger.Info("starting rexporter", "version", version.Info())
 	logger.Info("build context", "build_context", version.BuildContext())
+	ic := s.srv.Config()
+	logger.Info("limits", "max_connections", ic.MaxConnections, "max_busy_connections", ic.MaxBusyConnections,
+		"max_message_bytes", ic.MaxMessageBytes, "max_series", c.MaxSeries, "max_jobs", c.MaxJobs)
 	if len(s.allow) > 0 {
 		logger.Info("accepting r clients only from --listen.allow", "allow", fmt.Sprint(s.allow))
 	}
