@@ -51,8 +51,7 @@ func newTurns(busy int, now func() time.Time, m *metrics) *turns {
 func (t *turns) take(costly bool) {
 	if !costly {
 		t.cheap.Add(1)
-	}
-	if costly {
+	} else {
 		select {
 		case t.costly <- struct{}{}:
 		default:
