@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -100,7 +101,7 @@ func sumWhere(mfs map[string]*dto.MetricFamily, name, label string, values ...st
 	total := 0.0
 	for _, m := range mfs[name].GetMetric() {
 		for _, l := range m.GetLabel() {
-			if l.GetName() == label && strings.Contains(" "+strings.Join(values, " ")+" ", " "+l.GetValue()+" ") {
+			if l.GetName() == label && slices.Contains(values, l.GetValue()) {
 				total += m.GetCounter().GetValue()
 			}
 		}

@@ -3,9 +3,7 @@ package exporter
 import (
 	"net/netip"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rexporter/rexporter/parser"
 )
@@ -86,22 +84,5 @@ func (e *Exporter) releaseIdentity(id *identity, established bool) {
 // control characters become spaces, surrounding spaces go, and it is cut to
 // MaxJobNameBytes. It returns "" only when nothing is left.
 func jobName(raw []byte) string {
-	s := parser.DisplayName(raw)
-	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-		s = strings.Map(func(r rune) rune {
-			if r < 0x20 || r == 0x7f {
-				return ' '
-			}
-			return r
-		}, s)
-	}
-	s = strings.TrimSpace(s)
-	if len(s) > MaxJobNameBytes {
-		n := MaxJobNameBytes
-		for n > 0 && !utf8.RuneStart(s[n]) {
-			n--
-		}
-		s = strings.TrimSpace(s[:n])
-	}
-	return s
+	return boundText(parser.DisplayName(raw), MaxJobNameBytes)
 }

@@ -150,12 +150,15 @@ func (r *jobRun) sortedParams() []Label {
 // boundText makes s one line of at most n bytes, cut at a rune boundary,
 // control characters replaced by spaces.
 func boundText(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
+	control := func(r rune) bool { return r < 0x20 || r == 0x7f }
+	if strings.IndexFunc(s, control) >= 0 { // a copy only when there is one
+		s = strings.Map(func(r rune) rune {
+			if control(r) {
+				return ' '
+			}
+			return r
+		}, s)
+	}
 	s = strings.TrimSpace(s)
 	if len(s) > n {
 		for n > 0 && !utf8.RuneStart(s[n]) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -49,28 +48,17 @@ type floodPlan struct {
 // or its share of total is sent, then closes. As sendLoad, the sent count
 // is exact.
 func sendFlood(ctx context.Context, plan floodPlan) (loadResult, error) {
-	d := net.Dialer{Timeout: 5 * time.Second}
-	conns := make([]net.Conn, 0, plan.conns)
-	defer func() {
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	}()
-	for range plan.conns {
-		c, err := d.DialContext(ctx, "tcp4", plan.addr)
-		if err != nil {
-			return loadResult{}, fmt.Errorf("connect to %s: %w", plan.addr, err)
-		}
-		conns = append(conns, c)
-		// A small send buffer keeps the backlog small: a slow exporter
-		// would otherwise still be draining megabytes per connection long
-		// after the flood's duration.
+	// A small send buffer keeps the backlog small: a slow exporter would
+	// otherwise still be draining megabytes per connection long after the
+	// flood's duration.
+	conns, err := dialJob(ctx, plan.addr, plan.conns, []byte(floodJob), func(c net.Conn) {
 		if tc, ok := c.(*net.TCPConn); ok {
 			_ = tc.SetWriteBuffer(floodSendBuffer)
 		}
-		if _, err := c.Write([]byte(floodJob)); err != nil {
-			return loadResult{}, fmt.Errorf("name the job on %s: %w", plan.addr, err)
-		}
+	})
+	defer closeAll(conns)
+	if err != nil {
+		return loadResult{}, err
 	}
 	var stop atomic.Bool
 	watch := context.AfterFunc(ctx, func() { stop.Store(true) })
@@ -101,17 +89,7 @@ func sendFlood(ctx context.Context, plan floodPlan) (loadResult, error) {
 		})
 	}
 	wg.Wait()
-	res := loadResult{first: t0, control: int64(len(conns))}
-	for i, n := range sent {
-		res.sent += n
-		if ends[i].After(res.last) {
-			res.last = ends[i]
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return res, err
-	}
-	return res, ctx.Err()
+	return loadOutcome(ctx, t0, sent, ends, errs)
 }
 
 // floodSample is one poll of the exporter's counters during a flood.

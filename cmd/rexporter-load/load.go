@@ -36,26 +36,14 @@ type loadResult struct {
 // fails the load, so the sent count is exact: the duration cap is checked
 // between writes, never inside one.
 func sendLoad(ctx context.Context, p *Payload, plan loadPlan) (loadResult, error) {
-	d := net.Dialer{Timeout: 5 * time.Second}
-	conns := make([]net.Conn, 0, plan.conns)
-	defer func() {
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	}()
-	for range plan.conns {
-		c, err := d.DialContext(ctx, "tcp4", plan.addr)
-		if err != nil {
-			return loadResult{}, fmt.Errorf("connect to %s: %w", plan.addr, err)
-		}
-		conns = append(conns, c)
-		// Every connection belongs to one named job, as the workers of one
-		// R job do: they share the series of each name. (Unnamed, each
-		// long-lived connection would be a job of its own.) The exporter
-		// counts these messages too; Measure takes them off.
-		if _, err := c.Write(p.JobMessage()); err != nil {
-			return loadResult{}, fmt.Errorf("name the job on %s: %w", plan.addr, err)
-		}
+	// Every connection belongs to one named job, as the workers of one R
+	// job do: they share the series of each name. (Unnamed, each
+	// long-lived connection would be a job of its own.) The exporter counts
+	// these messages too; Measure takes them off.
+	conns, err := dialJob(ctx, plan.addr, plan.conns, p.JobMessage(), nil)
+	defer closeAll(conns)
+	if err != nil {
+		return loadResult{}, err
 	}
 
 	var stop atomic.Bool
@@ -78,7 +66,42 @@ func sendLoad(ctx context.Context, p *Payload, plan loadPlan) (loadResult, error
 	t0 = time.Now()
 	close(start)
 	wg.Wait()
-	res := loadResult{first: t0, control: int64(len(conns))}
+	return loadOutcome(ctx, t0, sent, ends, errs)
+}
+
+// dialJob dials n connections to addr, each prepared (when prepare is not
+// nil) and then sent job, the message that names their job. It returns the
+// connections it made, also on an error: the caller closes them.
+func dialJob(ctx context.Context, addr string, n int, job []byte, prepare func(net.Conn)) ([]net.Conn, error) {
+	d := net.Dialer{Timeout: 5 * time.Second}
+	conns := make([]net.Conn, 0, n)
+	for range n {
+		c, err := d.DialContext(ctx, "tcp4", addr)
+		if err != nil {
+			return conns, fmt.Errorf("connect to %s: %w", addr, err)
+		}
+		conns = append(conns, c)
+		if prepare != nil {
+			prepare(c)
+		}
+		if _, err := c.Write(job); err != nil {
+			return conns, fmt.Errorf("name the job on %s: %w", addr, err)
+		}
+	}
+	return conns, nil
+}
+
+func closeAll(conns []net.Conn) {
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
+// loadOutcome is the result of a load whose connections started at t0, each
+// (one job message apiece) sent sent[i] messages, ended at ends[i] and
+// failed with errs[i]: the first error, or ctx's.
+func loadOutcome(ctx context.Context, t0 time.Time, sent []int64, ends []time.Time, errs []error) (loadResult, error) {
+	res := loadResult{first: t0, control: int64(len(sent))}
 	for i, n := range sent {
 		res.sent += n
 		if ends[i].After(res.last) {

@@ -45,26 +45,44 @@ const ringBudget = 2_000_000
 // BuildLargePayload is BuildPayload with fewer values per name once names ×
 // 16 messages would exceed ringBudget (at least one value per name).
 func BuildLargePayload(names, perWrite int, newline bool) *Payload {
-	return buildPayload(names, perWrite, newline, min(len(values), max(1, ringBudget/names)))
+	return buildPayload(names, perWrite, newline, largeCycles(names))
+}
+
+// largeCycles is how many values each name gets in a large ring: 16, fewer
+// once names × 16 messages would exceed ringBudget, at least one.
+func largeCycles(names int) int {
+	return min(len(values), max(1, ringBudget/names))
 }
 
 // buildPayload builds a ring of names × cycles messages (rounded up to a
 // multiple of perWrite): the names in turn, with values[0] the first time
 // round, values[1] the second, and so on.
 func buildPayload(names, perWrite int, newline bool, cycles int) *Payload {
-	n := names * cycles
-	n = (n + perWrite - 1) / perWrite * perWrite
-	p := &Payload{ends: make([]int, n), names: names, perWrite: perWrite, newline: newline}
-	buf := make([]byte, 0, n*(len(stamp)+32))
-	for j := range n {
+	p := buildRing(names, perWrite, cycles, len(stamp)+32, func(buf []byte, id, v string) []byte {
 		buf = append(buf, stamp...)
 		buf = append(buf, "Random Poisson "...)
-		buf = strconv.AppendInt(buf, int64(j%names), 10)
+		buf = append(buf, id...)
 		buf = append(buf, ": "...)
-		buf = append(buf, values[(j/names)%len(values)]...)
+		buf = append(buf, v...)
 		if newline {
 			buf = append(buf, '\n')
 		}
+		return buf
+	})
+	p.newline = newline
+	return p
+}
+
+// buildRing builds a ring of names × cycles messages, rounded up to a
+// multiple of perWrite, message j written by appendMsg for name j mod names
+// and value values[(j/names) mod len(values)], about size bytes each.
+func buildRing(names, perWrite, cycles, size int, appendMsg func(buf []byte, id, v string) []byte) *Payload {
+	n := names * cycles
+	n = (n + perWrite - 1) / perWrite * perWrite
+	p := &Payload{ends: make([]int, n), names: names, perWrite: perWrite}
+	buf := make([]byte, 0, n*size)
+	for j := range n {
+		buf = appendMsg(buf, strconv.Itoa(j%names), values[(j/names)%len(values)])
 		p.ends[j] = len(buf)
 	}
 	p.buf = buf
@@ -77,15 +95,8 @@ func buildPayload(names, perWrite int, newline bool, cycles int) *Payload {
 // "random_poisson_<i>:<value>|g", "random_poisson_<i>_total:1|c" and
 // "random_poisson_<i>_values:<value>|h", each ended by a newline.
 func BuildStatsdPayload(names, perWrite int) *Payload {
-	cycles := min(len(values), max(1, ringBudget/names))
-	n := (names*cycles + perWrite - 1) / perWrite * perWrite
-	p := &Payload{ends: make([]int, n), names: names, perWrite: perWrite, newline: true, statsd: true}
-	buf := make([]byte, 0, n*96)
-	for j := range n {
-		buf = appendStatsd(buf, strconv.Itoa(j%names), values[(j/names)%len(values)])
-		p.ends[j] = len(buf)
-	}
-	p.buf = buf
+	p := buildRing(names, perWrite, largeCycles(names), 96, appendStatsd)
+	p.newline, p.statsd = true, true
 	return p
 }
 

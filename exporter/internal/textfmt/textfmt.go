@@ -107,12 +107,18 @@ func (x *Writer) Header(name, help, typ string) {
 // given in parts (Help once per part, each escaped like the whole), so
 // that a caller can write a HELP text it would otherwise have to build.
 func (x *Writer) HelpStart(name, typ string) {
-	if x.om && typ == "counter" {
-		name = strings.TrimSuffix(name, "_total")
-	}
 	x.buf = append(x.buf, "# HELP "...)
-	x.buf = append(x.buf, name...)
+	x.buf = append(x.buf, x.familyName(name, typ)...)
 	x.buf = append(x.buf, ' ')
+}
+
+// familyName is the name of a family in the HELP and TYPE lines: in
+// OpenMetrics a counter's has no _total (its samples keep it).
+func (x *Writer) familyName(name, typ string) string {
+	if x.om && typ == "counter" {
+		return strings.TrimSuffix(name, "_total")
+	}
+	return name
 }
 
 // Help writes a part of the HELP text started by HelpStart.
@@ -122,11 +128,8 @@ func (x *Writer) Help(part string) {
 
 // HelpEnd ends the HELP line and writes the TYPE line.
 func (x *Writer) HelpEnd(name, typ string) {
-	if x.om && typ == "counter" {
-		name = strings.TrimSuffix(name, "_total")
-	}
 	x.buf = append(x.buf, "\n# TYPE "...)
-	x.buf = append(x.buf, name...)
+	x.buf = append(x.buf, x.familyName(name, typ)...)
 	x.buf = append(x.buf, ' ')
 	x.buf = append(x.buf, typ...)
 	x.buf = append(x.buf, '\n')
