@@ -148,8 +148,7 @@ func (c *conn) serve() {
 		if n > 0 {
 			now := s.now() // received now, handled in its turn
 			costly := c.costly
-			s.turns.take(costly)
-			began := s.now()
+			began := s.turns.take(costly)
 			c.sess.Begin(now)
 			c.framer.Feed(buf[:n], c)
 			c.sess.End()

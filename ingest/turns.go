@@ -47,8 +47,10 @@ func newTurns(busy int, now func() time.Time, m *metrics) *turns {
 	}
 }
 
-// take waits for a turn; costly says the connection's last batch was.
-func (t *turns) take(costly bool) {
+// take waits for a turn; costly says the connection's last batch was. For
+// a costly turn it returns when the turn began, for give's rest (a cheap
+// turn reads no clock: the zero time).
+func (t *turns) take(costly bool) time.Time {
 	if !costly {
 		t.cheap.Add(1)
 	} else {
@@ -63,6 +65,10 @@ func (t *turns) take(costly bool) {
 	default:
 		t.wait(t.busy)
 	}
+	if !costly {
+		return time.Time{}
+	}
+	return t.now()
 }
 
 // wait takes a slot of ch, blocking, and reports the time it took.
@@ -74,7 +80,7 @@ func (t *turns) wait(ch chan struct{}) {
 	t.waited.Add(t.now().Sub(start).Seconds())
 }
 
-// give ends a turn taken with take(costly) that began at start. While
+// give ends a turn taken with take(costly), which returned start. While
 // cheap connections want turns, a costly turn is followed by a rest as long
 // as the turn before the next costly turn begins, so that costly work takes
 // at most half of a CPU from them; with none, costly turns follow each

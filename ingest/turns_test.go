@@ -152,8 +152,7 @@ func TestCostlyTurnsRest(t *testing.T) {
 	tr := newTurns(2, func() time.Time { return now }, newMetrics(nil))
 	tr.sleep = func(d time.Duration) { rests = append(rests, d) }
 	turn := func(costly bool, d time.Duration) {
-		tr.take(costly)
-		start := now
+		start := tr.take(costly)
 		now = now.Add(d)
 		tr.give(costly, start)
 	}
