@@ -1,13 +1,10 @@
 package exporter
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -31,42 +28,7 @@ func TestExposeCacheStepByStep(t *testing.T) {
 	text := expfmt.NewFormat(expfmt.TypeTextPlain)
 	for _, in := range inputs {
 		t.Run(strings.TrimSuffix(filepath.Base(in), ".in"), func(t *testing.T) {
-			user := prometheus.NewRegistry()
-			now := fixedNow
-			e, err := New(goldenCaseOptions(t, in), user, prometheus.NewRegistry(), slog.New(slog.DiscardHandler), func() time.Time { return now })
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, err := os.ReadFile(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var open []*Session
-			connect := func() {
-				open = append(open, e.NewSession(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(40000+len(open)))))
-			}
-			connect()
-			sc := bufio.NewScanner(bytes.NewReader(raw))
-			for n := 1; sc.Scan(); n++ {
-				line := sc.Bytes()
-				if d, ok := strings.CutPrefix(string(line), "@advance "); ok {
-					step, err := time.ParseDuration(d)
-					if err != nil {
-						t.Fatal(err)
-					}
-					now = now.Add(step)
-				} else {
-					switch string(line) {
-					case "@scrape":
-					case "@connect":
-						connect()
-					case "@close":
-						open[len(open)-1].Close(nil)
-						open = open[:len(open)-1]
-					default:
-						open[len(open)-1].Message(line)
-					}
-				}
+			feedGoldenEach(t, in, goldenCaseOptions(t, in), func(n int, e *Exporter, user *prometheus.Registry) {
 				got := exposition(t, e, FormatText)
 				e.exposed.cur.Store(nil)
 				if scratch := exposition(t, e, FormatText); got != scratch {
@@ -75,7 +37,7 @@ func TestExposeCacheStepByStep(t *testing.T) {
 				if want := expfmtExposition(t, user, text); got != want {
 					t.Fatalf("line %d: Expose differs from expfmt:\n%s", n, lineDiff(want, got))
 				}
-			}
+			})
 		})
 	}
 }

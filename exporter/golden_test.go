@@ -102,6 +102,14 @@ func runGolden(t *testing.T, in string, opts Options) prometheus.Gatherer {
 // input file.
 func feedGolden(t *testing.T, in string, opts Options) (e *Exporter, user, self *prometheus.Registry) {
 	t.Helper()
+	return feedGoldenEach(t, in, opts, nil)
+}
+
+// feedGoldenEach is feedGolden, calling after (when not nil) once each
+// line of the input, messages and directives alike, has taken effect, with
+// the line's number from 1.
+func feedGoldenEach(t *testing.T, in string, opts Options, after func(n int, e *Exporter, user *prometheus.Registry)) (e *Exporter, user, self *prometheus.Registry) {
+	t.Helper()
 	user, self = prometheus.NewRegistry(), prometheus.NewRegistry()
 	now := fixedNow
 	e, err := New(opts, user, self, slog.New(slog.DiscardHandler), func() time.Time { return now })
@@ -122,7 +130,7 @@ func feedGolden(t *testing.T, in string, opts Options) (e *Exporter, user, self 
 	}
 	connect()
 	sc := bufio.NewScanner(bytes.NewReader(raw))
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
 		line := sc.Bytes()
 		if d, ok := strings.CutPrefix(string(line), "@advance "); ok {
 			step, err := time.ParseDuration(d)
@@ -130,20 +138,23 @@ func feedGolden(t *testing.T, in string, opts Options) (e *Exporter, user, self 
 				t.Fatal(err)
 			}
 			now = now.Add(step)
-			continue
-		}
-		switch string(line) {
-		case "@scrape":
-			if _, err := user.Gather(); err != nil {
-				t.Fatal(err)
+		} else {
+			switch string(line) {
+			case "@scrape":
+				if _, err := user.Gather(); err != nil {
+					t.Fatal(err)
+				}
+			case "@connect":
+				connect()
+			case "@close":
+				open[len(open)-1].Close(nil)
+				open = open[:len(open)-1]
+			default:
+				open[len(open)-1].Message(line)
 			}
-		case "@connect":
-			connect()
-		case "@close":
-			open[len(open)-1].Close(nil)
-			open = open[:len(open)-1]
-		default:
-			open[len(open)-1].Message(line)
+		}
+		if after != nil {
+			after(n, e, user)
 		}
 	}
 	return e, user, self
