@@ -1,7 +1,6 @@
 package exporter
 
 import (
-	"bytes"
 	"cmp"
 	"io"
 	"math"
@@ -165,12 +164,7 @@ func writeFamily(x *scrapeWriter, m *metric, fam *family, list []*series) {
 			h := s.hist
 			x.cumulative = slices.Grow(x.cumulative[:0], len(h.counts))[:len(h.counts)]
 			sum := h.read(x.cumulative)
-			les := x.LeValues(h.bounds)
-			for _, n := range x.cumulative {
-				end := bytes.IndexByte(les, 0)
-				x.Bucket(fam.name, s.rendered, les[:end], n)
-				les = les[end+1:]
-			}
+			x.Buckets(fam.name, s.rendered, x.LeValues(h.bounds), x.cumulative)
 			x.Sample(fam.name, "_sum", s.rendered, sum)
 			x.Count(fam.name, "_count", s.rendered, x.cumulative[len(x.cumulative)-1])
 		}

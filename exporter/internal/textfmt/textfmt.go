@@ -151,9 +151,13 @@ func (x *Writer) Count(name, suffix, labels string, n uint64) {
 	x.appendCount(n)
 }
 
-// Bucket writes a histogram bucket; le is its formatted bound (one of
-// LeValues' without its separator).
-func (x *Writer) Bucket(name, labels string, le []byte, n uint64) {
+// Buckets writes a histogram's bucket lines: les is LeValues' list for its
+// bounds, counts the cumulative counts, one per bound and the last for +Inf.
+// The line's head up to the le value is built once and copied for each
+// bucket, and the buffer is flushed only after the last line: a histogram
+// is most of a scrape's lines.
+func (x *Writer) Buckets(name, labels string, les []byte, counts []uint64) {
+	start := len(x.buf)
 	x.buf = append(x.buf, name...)
 	x.buf = append(x.buf, "_bucket{"...)
 	x.buf = append(x.buf, labels...)
@@ -161,20 +165,39 @@ func (x *Writer) Bucket(name, labels string, le []byte, n uint64) {
 		x.buf = append(x.buf, ',')
 	}
 	x.buf = append(x.buf, `le="`...)
-	x.buf = append(x.buf, le...)
-	x.buf = append(x.buf, `"} `...)
-	x.appendCount(n)
+	// head stays valid when append moves the buffer: the old array keeps it.
+	head := x.buf[start:len(x.buf):len(x.buf)]
+	for i, n := range counts {
+		if i > 0 {
+			x.buf = append(x.buf, head...)
+		}
+		end := 0
+		for les[end] != 0 {
+			end++
+		}
+		x.buf = append(x.buf, les[:end]...)
+		les = les[end+1:]
+		x.buf = append(x.buf, `"} `...)
+		x.buf = x.appendCountValue(x.buf, n)
+		x.buf = append(x.buf, '\n')
+	}
+	x.maybeFlush()
 }
 
 // appendCount ends a sample line with a count.
 func (x *Writer) appendCount(n uint64) {
-	if x.om {
-		x.buf = strconv.AppendUint(x.buf, n, 10)
-	} else {
-		x.buf = appendFloat(x.buf, float64(n))
-	}
+	x.buf = x.appendCountValue(x.buf, n)
 	x.buf = append(x.buf, '\n')
 	x.maybeFlush()
+}
+
+// appendCountValue formats a count: an integer in OpenMetrics, a float in
+// the text format (which is the integer's digits below a million).
+func (x *Writer) appendCountValue(b []byte, n uint64) []byte {
+	if x.om || n < 1e6 {
+		return strconv.AppendUint(b, n, 10)
+	}
+	return appendFloat(b, float64(n))
 }
 
 func (x *Writer) name(name, suffix, labels string) {

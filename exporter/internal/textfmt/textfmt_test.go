@@ -1,7 +1,6 @@
 package textfmt
 
 import (
-	"bytes"
 	"errors"
 	"math"
 	"strings"
@@ -44,13 +43,8 @@ func TestWriter(t *testing.T) {
 		"histogram in text": {
 			write: func(x *Writer) {
 				bounds := []float64{0.5, 1}
-				les := x.LeValues(bounds)
 				labels := Labels([]string{"r_job"}, []string{"fit"})
-				for _, n := range []uint64{1, 2, 3} {
-					end := bytes.IndexByte(les, 0)
-					x.Bucket("d", labels, les[:end], n)
-					les = les[end+1:]
-				}
+				x.Buckets("d", labels, x.LeValues(bounds), []uint64{1, 2, 3})
 				x.Sample("d", "_sum", labels, 4.5)
 				x.Count("d", "_count", labels, 3)
 			},
@@ -60,13 +54,17 @@ func TestWriter(t *testing.T) {
 		"histogram in openmetrics": {
 			om: true,
 			write: func(x *Writer) {
-				les := x.LeValues([]float64{1})
-				end := bytes.IndexByte(les, 0)
-				x.Bucket("d", "", les[:end], 1)
-				x.Bucket("d", "", les[end+1:len(les)-1], 2)
+				x.Buckets("d", "", x.LeValues([]float64{1}), []uint64{1, 2})
 				x.Count("d", "_count", "", 2)
 			},
 			want: "d_bucket{le=\"1.0\"} 1\nd_bucket{le=\"+Inf\"} 2\nd_count 2\n",
+		},
+		"large counts in text are floats": {
+			write: func(x *Writer) {
+				x.Buckets("d", "", x.LeValues([]float64{1, 2}), []uint64{999999, 1000000, 1234567})
+				x.Count("d", "_count", "", 1234567)
+			},
+			want: "d_bucket{le=\"1\"} 999999\nd_bucket{le=\"2\"} 1e+06\nd_bucket{le=\"+Inf\"} 1.234567e+06\nd_count 1.234567e+06\n",
 		},
 		"special values": {
 			write: func(x *Writer) {
