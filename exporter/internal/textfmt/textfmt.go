@@ -253,21 +253,28 @@ func appendOMFloat(b []byte, f float64) []byte {
 }
 
 // appendEscaped escapes a HELP text or label value: backslash and newline
-// always, the double quote in label values and in OpenMetrics.
+// always, the double quote in label values and in OpenMetrics. The text
+// between escapes is copied whole (a HELP text is mostly plain).
 func appendEscaped(b []byte, s string, quote bool) []byte {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\\':
-			b = append(b, `\\`...)
-		case c == '\n':
-			b = append(b, `\n`...)
-		case c == '"' && quote:
-			b = append(b, `\"`...)
-		default:
-			b = append(b, c)
+	for {
+		i := 0
+		for i < len(s) && s[i] != '\\' && s[i] != '\n' && (s[i] != '"' || !quote) {
+			i++
 		}
+		b = append(b, s[:i]...)
+		if i == len(s) {
+			return b
+		}
+		switch s[i] {
+		case '\\':
+			b = append(b, `\\`...)
+		case '\n':
+			b = append(b, `\n`...)
+		default:
+			b = append(b, `\"`...)
+		}
+		s = s[i+1:]
 	}
-	return b
 }
 
 // Labels renders label pairs as name="value",... in the order given, values

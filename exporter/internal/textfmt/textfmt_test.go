@@ -142,3 +142,29 @@ func TestResetStartsAfresh(t *testing.T) {
 		t.Errorf("le values %q", les)
 	}
 }
+
+func TestAppendEscaped(t *testing.T) {
+	tests := map[string]struct {
+		in          string
+		quote       bool
+		want        string
+		wantInLabel string
+	}{
+		"plain":              {in: "Last value of", want: "Last value of", wantInLabel: "Last value of"},
+		"empty":              {in: "", want: "", wantInLabel: ""},
+		"every special":      {in: "a\\b\nc\"d", want: `a\\b\nc"d`, wantInLabel: `a\\b\nc\"d`},
+		"specials in a row":  {in: "\\\\\n\n\"\"", want: `\\\\\n\n""`, wantInLabel: `\\\\\n\n\"\"`},
+		"special at the end": {in: "R^2 \"", want: `R^2 "`, wantInLabel: `R^2 \"`},
+		"utf-8 untouched":    {in: "Größe µ", want: "Größe µ", wantInLabel: "Größe µ"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := string(appendEscaped([]byte("x"), tt.in, false)); got != "x"+tt.want {
+				t.Errorf("HELP text: got %q, want %q", got, "x"+tt.want)
+			}
+			if got := string(appendEscaped(nil, tt.in, true)); got != tt.wantInLabel {
+				t.Errorf("label value: got %q, want %q", got, tt.wantInLabel)
+			}
+		})
+	}
+}
