@@ -11,9 +11,10 @@ import (
 // binding is how one R name maps to metrics under the current mapping.
 type binding struct {
 	raw, display string
-	mp           *mapping.Mapping // its metric shares it
-	labelValues  []string         // the values of mp.Labels
-	metric       *metric          // fixed by the name's first value (its kind and unit)
+	mp           *mapping.Mapping // &mapped; its metric shares it
+	mapped       mapping.Mapping
+	labelValues  []string // the values of mp.Labels
+	metric       *metric  // fixed by the name's first value (its kind and unit)
 	series       []*series
 }
 
@@ -31,8 +32,8 @@ func (e *Exporter) bindingOf(raw []byte) *binding {
 // values of the rule's labels.
 func newBinding(raw []byte, mapper *mapping.Mapper) *binding {
 	display := parser.DisplayName(raw)
-	mp := mapper.Map(display)
-	b := &binding{raw: string(raw), display: display, mp: &mp}
+	b := &binding{raw: string(raw), display: display, mapped: mapper.Map(display)}
+	b.mp = &b.mapped
 	for _, l := range b.mp.Labels {
 		b.labelValues = append(b.labelValues, l.Value)
 	}

@@ -205,7 +205,7 @@ func (m *metric) helpText(f *family) string {
 // newFamilies lists the families of the metric, sorted by name.
 func (m *metric) newFamilies() []family {
 	mp := m.mp
-	var fs []family
+	fs := make([]family, 0, 3)
 	add := func(kind famKind, name, meaning, typ string) {
 		fs = append(fs, family{kind: kind, name: name, meaning: meaning, typ: typ})
 	}
@@ -239,6 +239,10 @@ func (m *metric) newFamilies() []family {
 	return fs
 }
 
+// jobOnly is the label names of a metric without mapping labels, with the
+// r_job label: most metrics', shared (label name lists are never changed).
+var jobOnly = []string{jobLabel}
+
 // plainDescs returns the descriptors without the r_job label, making them
 // the first time. Called with Exporter.mu held.
 func (m *metric) plainDescs() *descs {
@@ -252,7 +256,11 @@ func (m *metric) plainDescs() *descs {
 // first time. Called with Exporter.mu held.
 func (m *metric) jobDescs() *descs {
 	if m.withJob == nil {
-		m.withJob = m.newDescs(append(slices.Clone(m.labelNames), jobLabel))
+		names := jobOnly
+		if len(m.labelNames) > 0 {
+			names = append(slices.Clone(m.labelNames), jobLabel)
+		}
+		m.withJob = m.newDescs(names)
 	}
 	return m.withJob
 }

@@ -151,8 +151,12 @@ func (e *Exporter) seriesFor(b *binding, j *job, seriesJob string, raw []byte, k
 		return nil, reason
 	}
 
+	made := pre.series(m, b, seriesJob)
 	labels := b.labelValues
-	if seriesJob != "" {
+	switch {
+	case made != nil:
+		labels = made.labels
+	case seriesJob != "":
 		labels = append(slices.Clone(labels), seriesJob)
 	}
 	lk := labelKey(labels)
@@ -174,14 +178,13 @@ func (e *Exporter) seriesFor(b *binding, j *job, seriesJob string, raw []byte, k
 		return nil, needsWrite
 	}
 
-	key := seriesKey(seriesJob, raw)
-	s := pre.series(m, b, seriesJob)
+	s := made
 	if s == nil {
-		s = newSeries(m, b, j, key, labels, seriesJob != "")
+		s = newSeries(m, b, j, seriesKey(seriesJob, raw), labels, seriesJob != "")
 		s.hash = nameHash(e.seed, maphash.String(e.seed, seriesJob), raw)
 	}
 	e.table.Store(e.table.Load().insert(s))
-	e.names[key] = s
+	e.names[s.key] = s
 	e.list = append(e.list, s)
 	m.live++
 	m.owners.set(lk, b)

@@ -72,10 +72,17 @@ func newSeries(m *metric, b *binding, j *job, key string, labels []string, withJ
 	} else {
 		s.d = m.plainDescs()
 	}
-	names := slices.Clone(s.d.labelNames)
-	s.sortKey = slices.Clone(labels)
-	sortLabels(names, s.sortKey)
-	s.rendered = textfmt.Labels(names, s.sortKey)
+	if len(labels) <= 1 {
+		// Sorted already (most series: r_job alone), and label lists are
+		// never changed, so the key is the labels themselves.
+		s.sortKey = labels
+		s.rendered = textfmt.Labels(s.d.labelNames, labels)
+	} else {
+		names := slices.Clone(s.d.labelNames)
+		s.sortKey = slices.Clone(labels)
+		sortLabels(names, s.sortKey)
+		s.rendered = textfmt.Labels(names, s.sortKey)
+	}
 	if s.d.has[famHist] {
 		s.hist = newHistogram(nil, s.d, labels, m.mp.Buckets, m.mp.NativeFactor, m.mp.NativeMaxBuckets)
 	}

@@ -280,7 +280,14 @@ func appendEscaped(b []byte, s string, quote bool) []byte {
 // Labels renders label pairs as name="value",... in the order given, values
 // escaped: the labels argument of Sample, Count and Bucket.
 func Labels(names, values []string) string {
-	var b []byte
+	if len(names) == 0 {
+		return ""
+	}
+	size := 0
+	for i, n := range names {
+		size += len(n) + len(values[i]) + 4
+	}
+	b := make([]byte, 0, size)
 	for i, n := range names {
 		if i > 0 {
 			b = append(b, ',')
