@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -18,6 +19,12 @@ import (
 // values and, for a named job, r_job). Number updates are lock-free; the
 // collector reads the state at scrape time.
 type series struct {
+	// key is the Exporter.names key: seriesKey(r_job, raw R name). A key
+	// that fits is kept in keyBuf, so that the name table's compare (see
+	// isName) reads this cache line and not another object's.
+	key    string
+	keyBuf [inlineKeyBytes]byte
+
 	// What the update path needs of the metric and the mapping, copied so
 	// that an update touches this struct and not those: the metric's kind,
 	// unit and counter, and the units conversions of the R name's mapping.
@@ -30,7 +37,6 @@ type series struct {
 	m      *metric
 	b      *binding // the R name that created it (nil for an overflow series)
 	job    *job     // the job it belongs to (nil for an overflow series)
-	key    string   // Exporter.names key: seriesKey(r_job, raw R name)
 	hash   uint64   // for the name table
 	labels []string // label values in the order of the descs' label names
 	d      *descs
@@ -61,9 +67,14 @@ type series struct {
 	dead bool // removed from the exporter; guarded by Exporter.mu
 }
 
+// inlineKeyBytes is the longest key kept inside its series: r_job, a NUL
+// and the R name ("127.0.0.1#2" and a 36-byte name).
+const inlineKeyBytes = 48
+
 func newSeries(m *metric, b *binding, j *job, key string, labels []string, withJob bool) *series {
-	s := &series{m: m, b: b, job: j, key: key, labels: labels,
+	s := &series{m: m, b: b, job: j, labels: labels,
 		kind: m.kind, unit: m.unit, units: m.mp.Units, counter: m.mp.Counter, mode: m.mp.CounterMode}
+	s.setKey(key)
 	if b != nil {
 		s.units = b.mp.Units
 	}
@@ -87,6 +98,16 @@ func newSeries(m *metric, b *binding, j *job, key string, labels []string, withJ
 		s.hist = newHistogram(nil, s.d, labels, m.mp.Buckets, m.mp.NativeFactor, m.mp.NativeMaxBuckets)
 	}
 	return s
+}
+
+// setKey sets the series' key, inside the series when it fits. A series is
+// never copied (only pointers to it are), so its key may point into it.
+func (s *series) setKey(key string) {
+	if len(key) == 0 || len(key) > len(s.keyBuf) {
+		s.key = key
+		return
+	}
+	s.key = unsafe.String(&s.keyBuf[0], copy(s.keyBuf[:], key))
 }
 
 // addFloat adds d to a float64 stored as bits.

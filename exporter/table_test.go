@@ -3,14 +3,47 @@ package exporter
 import (
 	"fmt"
 	"hash/maphash"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 )
 
 // tableSeries makes a series as resolve does, for the name table alone.
 func tableSeries(seed maphash.Seed, job, raw string) *series {
-	return &series{key: seriesKey(job, []byte(raw)), hash: nameHash(seed, maphash.String(seed, job), []byte(raw))}
+	s := &series{hash: nameHash(seed, maphash.String(seed, job), []byte(raw))}
+	s.setKey(seriesKey(job, []byte(raw)))
+	return s
+}
+
+// TestSeriesKey checks that a key is kept whole whether it fits inside the
+// series or not, and inside it exactly when it fits.
+func TestSeriesKey(t *testing.T) {
+	tests := map[string]struct {
+		key    string
+		inline bool
+	}{
+		"empty":              {key: "", inline: false},
+		"one byte":           {key: "x", inline: true},
+		"unnamed job's name": {key: "127.0.0.1\x00Random Poisson", inline: true},
+		"exactly the buffer": {key: strings.Repeat("k", inlineKeyBytes), inline: true},
+		"one byte too long":  {key: strings.Repeat("k", inlineKeyBytes+1), inline: false},
+		"a long R name":      {key: "fit\x00" + strings.Repeat("factor(cyl)6:wt ", 20), inline: false},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			var s series
+			s.setKey(tt.key)
+			if s.key != tt.key {
+				t.Fatalf("key = %q, want %q", s.key, tt.key)
+			}
+			inside := len(s.key) > 0 && unsafe.StringData(s.key) == &s.keyBuf[0]
+			if inside != tt.inline {
+				t.Errorf("inside the series = %v, want %v", inside, tt.inline)
+			}
+		})
+	}
 }
 
 // TestNameTable inserts, finds and deletes many names from two jobs, through
