@@ -100,12 +100,12 @@ func TestModeTables(t *testing.T) {
 		}
 	}
 
-	scaling := scalingTable([]sizeResult{{Names: 1000, Summary: summarizeMeasurements([]Measurement{{Rate: 2e6, PeakRSS: 30e6, WarmRate: 5000}})},
+	scaling := scalingTable([]sizeResult{{Names: 1000, Summary: summarizeMeasurements([]Measurement{{Rate: 2e6, PeakRSS: 30e6, WarmRate: 5000, ScrapeText: 0.008, ScrapeCPU: 0.0065}})},
 		{Names: 1_000_000, Error: "--size-timeout 3m0s passed", Summary: summarizeMeasurements(nil)}})
-	if got := strings.Join(scaling.rows[0], "|"); got != "1000|2.00 M|–|30.0 MB|–|–|5.00 k|" {
+	if got := strings.Join(scaling.rows[0], "|"); got != "1000|2.00 M|–|30.0 MB|8.00 ms|0.0065|–|5.00 k|" {
 		t.Errorf("scaling row %q", got)
 	}
-	if got := scaling.rows[1]; got[1] != "–" || got[7] != "--size-timeout 3m0s passed" {
+	if got := scaling.rows[1]; got[1] != "–" || got[8] != "--size-timeout 3m0s passed" {
 		t.Errorf("failed size row %q", got)
 	}
 }

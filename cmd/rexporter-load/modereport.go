@@ -77,6 +77,7 @@ func writeModeReport(w io.Writer, format, jsonOut string, options, results any, 
 // extraFigures are the scaling modes' figures besides figures.
 var extraFigures = []figure{
 	{"warm_rate", "warm-up, new series/s", func(m Measurement) float64 { return measured(m.WarmRate) }, si},
+	{"scrape_cpu", "CPU-s per text scrape", func(m Measurement) float64 { return measured(m.ScrapeCPU) }, num},
 	{"series", "series", func(m Measurement) float64 { return measured(m.Series) }, num},
 }
 

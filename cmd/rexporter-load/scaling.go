@@ -203,7 +203,7 @@ func overRSS(ep *endpoint, limit int64, stop context.CancelCauseFunc) bool {
 
 // scalingTable is the report's table: one row per size.
 func scalingTable(results []sizeResult) table {
-	t := table{header: []string{"names", "messages/s", "CPU-s / 1M msgs", "peak RSS", "scrape (text)", "/metrics size", "warm-up (new series/s)", "note"}}
+	t := table{header: []string{"names", "messages/s", "CPU-s / 1M msgs", "peak RSS", "scrape (text)", "CPU-s / scrape", "/metrics size", "warm-up (new series/s)", "note"}}
 	for _, r := range results {
 		s := r.Summary
 		note := ""
@@ -216,7 +216,7 @@ func scalingTable(results []sizeResult) table {
 		}
 		t.rows = append(t.rows, []string{
 			names, show(s["rate"], si), show(s["cpu_per_million"], num), show(s["peak_rss"], size),
-			show(s["scrape_text"], millis), show(s["scrape_text_bytes"], size), show(s["warm_rate"], si), note,
+			show(s["scrape_text"], millis), show(s["scrape_cpu"], num), show(s["scrape_text_bytes"], size), show(s["warm_rate"], si), note,
 		})
 	}
 	return t
