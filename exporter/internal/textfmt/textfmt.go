@@ -278,7 +278,7 @@ func appendEscaped(b []byte, s string, quote bool) []byte {
 }
 
 // Labels renders label pairs as name="value",... in the order given, values
-// escaped: the labels argument of Sample, Count and Bucket.
+// escaped: the labels argument of Sample, Count and Buckets.
 func Labels(names, values []string) string {
 	if len(names) == 0 {
 		return ""
