@@ -360,9 +360,12 @@ Sys.sleep(60)
 	if got := labelsOf(mfs, "rexporter_job_info", "local"); !equalMaps(got, want) {
 		t.Errorf("rexporter_job_info %v, want %v", got, want)
 	}
-	if v, ok := value(mfs, "rexporter_job_resident_memory_bytes", "r_job", "local"); !ok || v < 1e6 {
-		t.Errorf("rexporter_job_resident_memory_bytes %v (%v)", v, ok)
-	}
+	// Memory is sampled every --sample-interval (1 s): the first sample may
+	// come from before R had loaded (a few hundred kB), so wait for R's.
+	web.waitFor(t, "R's resident memory", func(mfs map[string]*dto.MetricFamily) bool {
+		v, ok := value(mfs, "rexporter_job_resident_memory_bytes", "r_job", "local")
+		return ok && v >= 1e6
+	})
 	_ = p.cmd.Process.Signal(syscall.SIGINT)
 	if got := p.wait(t); got != 130 && got != 1 {
 		t.Errorf("exit %d after SIGINT, want R's answer to it (130 or 1)", got)
