@@ -59,9 +59,14 @@ func TestRestartStartsAfresh(t *testing.T) {
 			for _, v := range []int{10, 20, 30} {
 				write(t, c, "Restart Value: "+strconv.Itoa(v)+"\n")
 			}
-			mfs := p2.waitFor(t, "the second run's messages", func(m map[string]*dto.MetricFamily) bool {
-				v, _ := value(m, "rexporter_messages_total")
-				return v >= 4
+			// Both counters are waited for: CI once saw the messages counted
+			// in a scrape that had no rexporter_connections_total (not seen
+			// again in 100 runs); if it happens again, waitFor fails with
+			// the whole scrape.
+			mfs := p2.waitFor(t, "the second run's messages and connection", func(m map[string]*dto.MetricFamily) bool {
+				msgs, _ := value(m, "rexporter_messages_total")
+				conns, _ := value(m, "rexporter_connections_total")
+				return msgs >= 4 && conns >= 1
 			})
 			checkSamples(t, mfs, []sampleWant{
 				{"restart_value_messages_total", job, 3},
