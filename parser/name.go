@@ -155,21 +155,17 @@ func lintRewrite(s string) string {
 	changed := false
 	out := words[:0:0]
 	for i, w := range words {
-		switch {
-		case i > 0 && unitAbbreviations[w] != "":
-			w, changed = unitAbbreviations[w], true
-		case i > 0 && w != "" && len(w) == 1 && hasKey(unitAbbreviations, w):
-			out[len(out)-1] += w
-			changed = true
+		to, join, ok := lintWord(i, w)
+		if !ok {
+			out = append(out, w)
 			continue
-		case nonBaseUnits[w] != "":
-			w, changed = nonBaseUnits[w], true
-		default:
-			if v, ok := unprefixedUnit(w); ok {
-				w, changed = v, true
-			}
 		}
-		out = append(out, w)
+		changed = true
+		if join {
+			out[len(out)-1] += w
+		} else {
+			out = append(out, to)
+		}
 	}
 	if !changed {
 		return s
@@ -181,11 +177,7 @@ func lintRewrite(s string) string {
 func lintFlags(s string) bool {
 	for i := 0; s != ""; i++ {
 		w, rest, _ := strings.Cut(s, "_")
-		// The abbreviations have 1 to 3 letters, the other units 4 or more.
-		if len(w) <= 3 && i > 0 && hasKey(unitAbbreviations, w) || len(w) > 3 && nonBaseUnits[w] != "" {
-			return true
-		}
-		if _, ok := unprefixedUnit(w); ok {
+		if _, _, ok := lintWord(i, w); ok {
 			return true
 		}
 		s = rest
@@ -193,9 +185,24 @@ func lintFlags(s string) bool {
 	return false
 }
 
-func hasKey(m map[string]string, k string) bool {
-	_, ok := m[k]
-	return ok
+// lintWord says what lintClean does with w, the i-th word (from 0): ok
+// false, nothing; join, append it to the word before (an ambiguous
+// one-letter abbreviation); else replace it by to.
+func lintWord(i int, w string) (to string, join, ok bool) {
+	if len(w) <= 3 { // the abbreviations have 1 to 3 letters, the other units 4 or more
+		if i == 0 {
+			return w, false, false
+		}
+		v, abbrev := unitAbbreviations[w]
+		return v, abbrev && v == "", abbrev
+	}
+	if v := nonBaseUnits[w]; v != "" {
+		return v, false, true
+	}
+	if v, ok := unprefixedUnit(w); ok {
+		return v, false, true
+	}
+	return w, false, false
 }
 
 // unprefixedUnit turns a prefixed unit ("milliseconds", "kilobytes") into
