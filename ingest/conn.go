@@ -28,8 +28,6 @@ type conn struct {
 	totalBytes, totalMsgs int64
 
 	quiet quietGap // the pending tail's deadline (quiet.go)
-	// costly says the session's last batch was costly (see Costly).
-	costly bool
 
 	mu       sync.Mutex
 	deadline time.Time // the read deadline in force (zero: none)
@@ -142,18 +140,21 @@ func (c *conn) serve() {
 	log.Debug("connection opened")
 
 	buf := make([]byte, s.cfg.ReadBufferBytes)
+	// costly says the session's last batch was costly (see Costly); a
+	// session that cannot tell never is.
+	costlyOf, _ := c.sess.(Costly)
+	costly := false
 	var closeErr error
 	for {
 		n, err := c.nc.Read(buf)
 		if n > 0 {
 			now := s.now() // received now, handled in its turn
-			costly := c.costly
 			began := s.turns.take(costly)
 			c.sess.Begin(now)
 			c.framer.Feed(buf[:n], c)
 			c.sess.End()
-			c.costly = costlyBatch(c.sess)
 			s.turns.give(costly, began)
+			costly = costlyOf != nil && costlyOf.Costly()
 			c.account(n)
 			c.dataRead(now)
 		}

@@ -54,25 +54,23 @@ func (t *turns) take(costly bool) time.Time {
 	if !costly {
 		t.cheap.Add(1)
 	} else {
-		select {
-		case t.costly <- struct{}{}:
-		default:
-			t.wait(t.costly)
-		}
+		t.acquire(t.costly)
 	}
-	select {
-	case t.busy <- struct{}{}:
-	default:
-		t.wait(t.busy)
-	}
+	t.acquire(t.busy)
 	if !costly {
 		return time.Time{}
 	}
 	return t.now()
 }
 
-// wait takes a slot of ch, blocking, and reports the time it took.
-func (t *turns) wait(ch chan struct{}) {
+// acquire takes a slot of ch: at once when one is free, else waiting,
+// counted in the metrics (the clock is read only then).
+func (t *turns) acquire(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+		return
+	default:
+	}
 	start := t.now()
 	t.waiting.Inc()
 	ch <- struct{}{}
@@ -99,9 +97,3 @@ func (t *turns) give(costly bool, start time.Time) {
 
 // defaultBusy is Config.MaxBusyConnections' default.
 func defaultBusy() int { return runtime.GOMAXPROCS(0) }
-
-// costlyBatch reports whether a session's last batch was costly.
-func costlyBatch(s Session) bool {
-	c, ok := s.(Costly)
-	return ok && c.Costly()
-}
